@@ -1,0 +1,32 @@
+"""DynamoDB attribute, index and table names: defined once, imported everywhere."""
+
+PRODUCT_ID = "ProductID"
+NAME = "Name"
+PRICE = "Price"
+DESCRIPTION = "Description"
+INVENTORY_COUNT = "InventoryCount"
+CATEGORY = "Category"
+IMAGE_URL = "ImageURL"
+VERSION = "Version"
+CREATED_AT = "CreatedAt"
+UPDATED_AT = "UpdatedAt"
+
+USER_ID = "UserID"
+QUANTITY = "Quantity"
+ADDED_AT = "AddedAt"
+EXPIRES_AT = "ExpiresAt"
+
+ORDER_ID = "OrderID"
+PRODUCT_LIST = "ProductList"
+UNIT_PRICE = "UnitPrice"
+TOTAL_PRICE = "TotalPrice"
+ORDER_DATE = "OrderDate"
+STATUS = "Status"
+IDEMPOTENCY_KEY = "IdempotencyKey"
+
+CATEGORY_INDEX = "CategoryIndex"
+USER_ORDERS_INDEX = "UserOrdersIndex"
+
+PRODUCTS_TABLE = "products"
+CARTS_TABLE = "carts"
+ORDERS_TABLE = "orders"

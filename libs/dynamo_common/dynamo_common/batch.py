@@ -1,0 +1,100 @@
+"""Batch writes and reads that finish what DynamoDB leaves unprocessed, with backoff."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from dynamo_common.errors import Throttled, translated_errors
+
+BATCH_WRITE_LIMIT = 25
+BATCH_GET_LIMIT = 100
+DEFAULT_MAX_ROUNDS = 8
+
+ProgressCallback = Callable[[int], None]
+
+
+def _backoff(round_number: int, base: float = 0.05, cap: float = 2.0) -> float:
+    """Full-jitter exponential backoff, as AWS recommends for unprocessed batch items."""
+    return random.uniform(0, min(cap, base * 2**round_number))  # noqa: S311
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def batch_write(
+    client: Any,
+    table_name: str,
+    items: Iterable[dict[str, Any]],
+    progress: ProgressCallback | None = None,
+    max_rounds: int = DEFAULT_MAX_ROUNDS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Put typed `items` 25 at a time, retrying unprocessed ones; returns how many were written.
+
+    `progress` is called with the number of items confirmed written after each request.
+    """
+    written = 0
+    for chunk in _chunks(items, BATCH_WRITE_LIMIT):
+        pending: dict[str, Any] = {table_name: [{"PutRequest": {"Item": item}} for item in chunk]}
+        for round_number in range(max_rounds):
+            with translated_errors():
+                response = client.batch_write_item(RequestItems=pending)
+            unprocessed = response.get("UnprocessedItems") or {}
+            left = len(unprocessed.get(table_name, []))
+            done = len(pending[table_name]) - left
+            written += done
+            if progress and done:
+                progress(done)
+            if not left:
+                break
+            pending = unprocessed
+            sleep(_backoff(round_number))
+        else:
+            raise Throttled(f"{left} items still unprocessed after {max_rounds} rounds")
+    return written
+
+
+def batch_get(
+    client: Any,
+    table_name: str,
+    keys: Sequence[dict[str, Any]],
+    projection: str | None = None,
+    expression_names: dict[str, str] | None = None,
+    max_rounds: int = DEFAULT_MAX_ROUNDS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[dict[str, Any]]:
+    """Get the typed items with these typed keys (100 a request), retrying unprocessed keys.
+
+    Missing items are simply absent from the result; the order is DynamoDB's, not the keys'.
+    """
+    found: list[dict[str, Any]] = []
+    for chunk in _chunks(keys, BATCH_GET_LIMIT):
+        request: dict[str, Any] = {"Keys": chunk, "ConsistentRead": False}
+        if projection:
+            request["ProjectionExpression"] = projection
+        if expression_names:
+            request["ExpressionAttributeNames"] = expression_names
+        pending = {table_name: request}
+        for round_number in range(max_rounds):
+            with translated_errors():
+                response = client.batch_get_item(RequestItems=pending)
+            found.extend(response.get("Responses", {}).get(table_name, []))
+            unprocessed = response.get("UnprocessedKeys") or {}
+            if not unprocessed.get(table_name, {}).get("Keys"):
+                break
+            pending = unprocessed
+            sleep(_backoff(round_number))
+        else:
+            raise Throttled(f"keys still unprocessed after {max_rounds} rounds")
+    return found

@@ -1,0 +1,139 @@
+"""The one definition of each ShopSmart table, and idempotent creation of them.
+
+Terraform's tables are tested against these specs, so a change here must be mirrored there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from dynamo_common import attributes as attr
+
+
+@dataclass(frozen=True)
+class KeySchema:
+    """A partition key and an optional sort key, each as (attribute name, DynamoDB type)."""
+
+    partition: tuple[str, str]
+    sort: tuple[str, str] | None = None
+
+    def as_dynamodb(self) -> list[dict[str, str]]:
+        elements = [{"AttributeName": self.partition[0], "KeyType": "HASH"}]
+        if self.sort:
+            elements.append({"AttributeName": self.sort[0], "KeyType": "RANGE"})
+        return elements
+
+    def attributes(self) -> dict[str, str]:
+        return dict([self.partition, *([self.sort] if self.sort else [])])
+
+
+@dataclass(frozen=True)
+class GlobalIndexSpec:
+    """A global secondary index projecting every attribute."""
+
+    name: str
+    key: KeySchema
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Keys, indexes and TTL of one table; the logical name is prefixed per environment."""
+
+    logical_name: str
+    key: KeySchema
+    indexes: tuple[GlobalIndexSpec, ...] = ()
+    ttl_attribute: str | None = None
+    description: str = ""
+
+    def table_name(self, prefix: str) -> str:
+        return f"{prefix}{self.logical_name}"
+
+    def attribute_definitions(self) -> dict[str, str]:
+        """Every attribute used by a key of the table or of one of its indexes, with its type."""
+        definitions = self.key.attributes()
+        for index in self.indexes:
+            definitions.update(index.key.attributes())
+        return definitions
+
+    def create_table_request(self, prefix: str) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "TableName": self.table_name(prefix),
+            "KeySchema": self.key.as_dynamodb(),
+            "AttributeDefinitions": [
+                {"AttributeName": name, "AttributeType": kind}
+                for name, kind in sorted(self.attribute_definitions().items())
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        if self.indexes:
+            request["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": index.name,
+                    "KeySchema": index.key.as_dynamodb(),
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for index in self.indexes
+            ]
+        return request
+
+
+PRODUCTS = TableSpec(
+    logical_name=attr.PRODUCTS_TABLE,
+    key=KeySchema(partition=(attr.PRODUCT_ID, "S")),
+    indexes=(
+        GlobalIndexSpec(
+            name=attr.CATEGORY_INDEX,
+            key=KeySchema(partition=(attr.CATEGORY, "S"), sort=(attr.NAME, "S")),
+        ),
+    ),
+    description="The catalogue, its stock and the stock reservations of orders.",
+)
+
+CARTS = TableSpec(
+    logical_name=attr.CARTS_TABLE,
+    key=KeySchema(partition=(attr.USER_ID, "S"), sort=(attr.PRODUCT_ID, "S")),
+    ttl_attribute=attr.EXPIRES_AT,
+    description="One item per cart line; lines expire through TTL.",
+)
+
+ORDERS = TableSpec(
+    logical_name=attr.ORDERS_TABLE,
+    key=KeySchema(partition=(attr.ORDER_ID, "S")),
+    indexes=(
+        GlobalIndexSpec(
+            name=attr.USER_ORDERS_INDEX,
+            key=KeySchema(partition=(attr.USER_ID, "S"), sort=(attr.ORDER_DATE, "S")),
+        ),
+    ),
+    description="Orders and their checkout state.",
+)
+
+ALL_TABLES: tuple[TableSpec, ...] = (PRODUCTS, CARTS, ORDERS)
+
+
+def create_tables(client: Any, prefix: str, specs: tuple[TableSpec, ...] = ALL_TABLES) -> list[str]:
+    """Create every missing table, wait until all are active, and return the names created.
+
+    Safe to call again and concurrently: an existing table is left as it is.
+    """
+    created = []
+    for spec in specs:
+        try:
+            client.create_table(**spec.create_table_request(prefix))
+            created.append(spec.table_name(prefix))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceInUseException":
+                raise
+    for spec in specs:
+        client.get_waiter("table_exists").wait(
+            TableName=spec.table_name(prefix), WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )
+        if spec.ttl_attribute and spec.table_name(prefix) in created:
+            client.update_time_to_live(
+                TableName=spec.table_name(prefix),
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
+            )
+    return created

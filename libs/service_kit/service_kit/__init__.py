@@ -1,0 +1,1 @@
+"""What every ShopSmart service needs from the web side."""

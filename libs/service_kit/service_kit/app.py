@@ -1,0 +1,73 @@
+"""The pieces every ShopSmart app factory assembles: configuration, API docs, errors, auth, health."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+
+from dynamo_common import DynamoSettings, make_client
+from service_kit.auth import TOKEN_VERIFIER_EXTENSION, TokenVerifier
+from service_kit.errors import register_error_handlers
+from service_kit.health import ReadinessCheck, register_health
+from service_kit.observability import configure_logging, install_request_observability
+from service_kit.problems import ProblemSchema
+
+ENV_PREFIX = "SHOPSMART"
+DYNAMODB_EXTENSION = "shopsmart.dynamodb"
+
+COMMON_DEFAULTS: dict[str, Any] = {
+    "TABLE_PREFIX": "shopsmart-",
+    "JWKS_URL": None,
+    "JWT_ISSUER": "shopsmart-local",
+    "JWT_AUDIENCE": "shopsmart",
+    "LOG_LEVEL": "INFO",
+    "EMIT_METRICS": True,
+    "API_VERSION": "1.0.0",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/",
+    "OPENAPI_JSON_PATH": "openapi.json",
+}
+
+
+class ShopApi(Api):
+    """flask-smorest's Api documenting errors as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+
+def load_config(app: Flask, defaults: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> None:
+    """Defaults, then `SHOPSMART_*` environment variables, then the caller's overrides."""
+    app.config.from_mapping(COMMON_DEFAULTS)
+    app.config.from_mapping(defaults)
+    app.config.from_prefixed_env(ENV_PREFIX)
+    if overrides:
+        app.config.from_mapping(overrides)
+
+
+def init_service(app: Flask, service_name: str, readiness_check: ReadinessCheck) -> ShopApi:
+    """Wire logging, request ids, metrics, problem+json errors, token checks and health."""
+    configure_logging(service_name, app.config["LOG_LEVEL"])
+    app.config.setdefault("API_TITLE", f"ShopSmart {service_name}")
+    api = ShopApi(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    register_error_handlers(app)
+    install_request_observability(app, service_name)
+    if app.config["JWKS_URL"]:
+        app.extensions[TOKEN_VERIFIER_EXTENSION] = TokenVerifier(
+            app.config["JWKS_URL"], app.config["JWT_ISSUER"], app.config["JWT_AUDIENCE"]
+        )
+    register_health(app, readiness_check)
+    return api
+
+
+def init_dynamodb(app: Flask) -> tuple[Any, DynamoSettings]:
+    """One pooled DynamoDB client per app, from AWS's variables and the table prefix."""
+    settings = DynamoSettings.from_environment(table_prefix=app.config["TABLE_PREFIX"])
+    client = make_client(settings)
+    app.extensions[DYNAMODB_EXTENSION] = client
+    return client, settings

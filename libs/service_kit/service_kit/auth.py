@@ -1,0 +1,137 @@
+"""RS256 bearer tokens verified against a JWKS: users, the admin group, and the service credential.
+
+Every service verifies tokens itself (signature, issuer, audience, expiry). Users carry their id in
+`sub` and their groups in `cognito:groups`; the service credential is a client-credentials token
+with the internal scope, and it is accepted only on internal paths.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import jwt
+from flask import current_app, g, request
+
+from service_kit.problems import Forbidden, Unauthorized
+
+ADMIN_GROUP = "admin"
+INTERNAL_SCOPE = "shopsmart/internal"
+GROUPS_CLAIM = "cognito:groups"
+TOKEN_VERIFIER_EXTENSION = "shopsmart.token_verifier"  # noqa: S105 - a registry key, not a secret
+JWKS_CACHE_SECONDS = 300
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: a user (with groups) or another ShopSmart service."""
+
+    subject: str
+    groups: frozenset[str] = frozenset()
+    scopes: frozenset[str] = frozenset()
+
+    @property
+    def is_service(self) -> bool:
+        return INTERNAL_SCOPE in self.scopes
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMIN_GROUP in self.groups and not self.is_service
+
+
+class TokenVerifier:
+    """Verifies bearer tokens; the JWKS is fetched on first use and cached."""
+
+    def __init__(self, jwks_url: str, issuer: str, audience: str, leeway_seconds: int = 30):
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=JWKS_CACHE_SECONDS)
+        self._issuer = issuer
+        self._audience = audience
+        self._leeway = leeway_seconds
+
+    def verify(self, token: str) -> Caller:
+        try:
+            signing_key = self._jwks.get_signing_key_from_jwt(token)
+            claims = jwt.decode(
+                token,
+                signing_key.key,
+                algorithms=["RS256"],
+                issuer=self._issuer,
+                audience=self._audience,
+                leeway=self._leeway,
+                options={"require": ["exp", "iss", "sub"]},
+            )
+        except jwt.PyJWKClientConnectionError as exc:
+            raise Unauthorized("The token's signing keys cannot be fetched.") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"Invalid token: {exc}") from exc
+        return Caller(
+            subject=str(claims["sub"]),
+            groups=frozenset(claims.get(GROUPS_CLAIM) or ()),
+            scopes=frozenset(str(claims.get("scope", "")).split()),
+        )
+
+
+def _bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("A bearer token is required.")
+    return token.strip()
+
+
+def current_caller() -> Caller:
+    """The verified caller of this request (verified once, then kept on `g`)."""
+    if "caller" not in g:
+        token = _bearer_token()
+        verifier: TokenVerifier | None = current_app.extensions.get(TOKEN_VERIFIER_EXTENSION)
+        if verifier is None:
+            raise Unauthorized("This service has no JWKS configured, so it accepts no token.")
+        g.caller = verifier.verify(token)
+    return g.caller
+
+
+def current_user() -> Caller:
+    """The calling user; the service credential is refused on public paths."""
+    caller = current_caller()
+    if caller.is_service:
+        raise Forbidden("The service credential is not accepted on public paths.")
+    return caller
+
+
+def user_required(view: F) -> F:
+    """The view needs a signed-in user."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        current_user()
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def admin_required(view: F) -> F:
+    """The view needs a user in the admin group."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user().is_admin:
+            raise Forbidden("Only administrators may change the catalogue.")
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def service_required(view: F) -> F:
+    """The view is internal: only another ShopSmart service may call it."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_caller().is_service:
+            raise Forbidden("Internal paths accept only the service credential.")
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,97 @@
+"""One handler that turns every error path of a service into problem+json, never HTML."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from dynamo_common import InvalidCursor, Throttled, Unavailable
+from service_kit.problems import (
+    PROBLEM_CONTENT_TYPE,
+    BadRequest,
+    Problem,
+    ServiceUnavailable,
+    ValidationFailed,
+)
+
+logger = logging.getLogger("shopsmart.errors")
+
+_HTTP_SLUGS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    412: "precondition-failed",
+    413: "content-too-large",
+    415: "unsupported-media-type",
+    422: "validation-failed",
+    428: "precondition-required",
+}
+
+
+def problem_response(problem: Problem) -> Response:
+    response = Response(json.dumps(problem.body()), status=problem.status)
+    response.content_type = PROBLEM_CONTENT_TYPE
+    for name, value in problem.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def _from_http_exception(exc: HTTPException) -> Problem:
+    status = exc.code or 500
+    messages = (getattr(exc, "data", None) or {}).get("messages")
+    if status == 422 or (status == 400 and messages):
+        # webargs reports both schema errors (422) and unreadable JSON (400) with field messages.
+        problem_class = ValidationFailed if status == 422 else BadRequest
+        detail = "The request body is not valid JSON." if status == 400 else None
+        return problem_class(detail or "The request breaks the schema.", errors=messages)
+    problem = Problem(exc.description)
+    problem.status = status
+    problem.title = exc.name
+    problem.slug = _HTTP_SLUGS.get(status, "http-error")
+    if status == 405 and exc.get_response().headers.get("Allow"):
+        problem.headers = {"Allow": exc.get_response().headers["Allow"]}
+    return problem
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map domain problems, HTTP errors, DynamoDB outcomes and crashes to problem+json."""
+
+    @app.errorhandler(Problem)
+    def handle_problem(exc: Problem) -> Response:
+        return problem_response(exc)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(exc: HTTPException) -> Response:
+        return problem_response(_from_http_exception(exc))
+
+    @app.errorhandler(InvalidCursor)
+    def handle_invalid_cursor(exc: InvalidCursor) -> Response:
+        return problem_response(BadRequest(f"Invalid cursor: {exc}"))
+
+    @app.errorhandler(Throttled)
+    def handle_throttled(exc: Throttled) -> Response:
+        logger.warning("dynamodb throttled", extra={"error": str(exc)})
+        return problem_response(ServiceUnavailable("The database is busy; retry shortly."))
+
+    @app.errorhandler(Unavailable)
+    def handle_unavailable(exc: Unavailable) -> Response:
+        logger.error("dynamodb unavailable", extra={"error": str(exc)})
+        return problem_response(ServiceUnavailable("The database cannot be reached."))
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception) -> Response:
+        logger.exception("unhandled error")
+        return problem_response(Problem("An unexpected error occurred."))
+
+
+def problem_json(body: dict[str, Any], status: int) -> Response:
+    """A problem+json response from a ready body (used where no exception is raised)."""
+    response = Response(json.dumps(body), status=status)
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response

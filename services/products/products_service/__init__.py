@@ -1,0 +1,34 @@
+"""The ShopSmart products service."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from dynamo_common import PRODUCTS, CursorCodec
+from products_service.api import CURSOR_EXTENSION, REPOSITORY_EXTENSION, categories, products
+from products_service.cli import register_cli
+from products_service.repository import ProductRepository
+from service_kit.app import init_dynamodb, init_service, load_config
+
+DEFAULTS: dict[str, Any] = {
+    "API_TITLE": "ShopSmart products",
+    "CURSOR_SECRET": "local-development-cursor-secret",
+}
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the products app: defaults, then `SHOPSMART_*` variables, then `config`."""
+    app = Flask(__name__)
+    load_config(app, DEFAULTS, config)
+    client, settings = init_dynamodb(app)
+    repository = ProductRepository(client, settings.table_name(PRODUCTS))
+    app.extensions[REPOSITORY_EXTENSION] = repository
+    app.extensions[CURSOR_EXTENSION] = CursorCodec(app.config["CURSOR_SECRET"])
+    api = init_service(app, "products", repository.ping)
+    api.register_blueprint(products)
+    api.register_blueprint(categories)
+    register_cli(app)
+    return app

@@ -1,0 +1,121 @@
+"""Routes of the products API: thin views over the catalogue rules and the repository."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from dynamo_common import CursorCodec
+from products_service.catalogue import new_product, update_product
+from products_service.repository import ProductRepository
+from products_service.schemas import (
+    MAX_IDS_PER_REQUEST,
+    PRODUCT_ID_PATTERN,
+    CategoryListSchema,
+    ProductCreateSchema,
+    ProductListArgsSchema,
+    ProductPageSchema,
+    ProductSchema,
+    ProductUpdateSchema,
+)
+from service_kit.auth import admin_required
+from service_kit.problems import ValidationFailed
+
+REPOSITORY_EXTENSION = "products.repository"
+CURSOR_EXTENSION = "products.cursors"
+CATEGORIES_MAX_AGE_SECONDS = 30
+ADMIN_ONLY = [{"bearerAuth": []}]  # documented per write; auth is checked before the body
+
+products = Blueprint("products", __name__, description="The catalogue")
+categories = Blueprint("categories", __name__, description="Categories in use")
+
+_valid_product_id = re.compile(PRODUCT_ID_PATTERN)
+
+
+def _repository() -> ProductRepository:
+    return current_app.extensions[REPOSITORY_EXTENSION]
+
+
+def _cursors() -> CursorCodec:
+    return current_app.extensions[CURSOR_EXTENSION]
+
+
+def _parse_ids(raw: str) -> list[str]:
+    ids = list(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+    if not ids:
+        raise ValidationFailed("Give at least one id.", errors={"query": {"ids": ["Empty."]}})
+    if len(ids) > MAX_IDS_PER_REQUEST:
+        raise ValidationFailed(
+            f"At most {MAX_IDS_PER_REQUEST} ids at once.",
+            errors={"query": {"ids": [f"At most {MAX_IDS_PER_REQUEST} ids."]}},
+        )
+    bad = [pid for pid in ids if not _valid_product_id.match(pid)]
+    if bad:
+        raise ValidationFailed("Malformed ids.", errors={"query": {"ids": [f"Malformed: {bad[:5]}"]}})
+    return ids
+
+
+@products.route("/products")
+class Products(MethodView):
+    @products.arguments(ProductListArgsSchema, location="query")
+    @products.response(200, ProductPageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A page of products: all, one category (name order), or up to 100 by id."""
+        if "ids" in args:
+            return {"items": _repository().many(_parse_ids(args["ids"])), "next_cursor": None}
+        category = args.get("category")
+        scope = f"products?category={category}" if category else "products"
+        start_key = _cursors().decode(args.get("cursor"), scope)
+        if category:
+            items, last_key = _repository().in_category(category, args["limit"], start_key)
+        else:
+            items, last_key = _repository().page(args["limit"], start_key)
+        return {"items": items, "next_cursor": _cursors().encode(last_key, scope)}
+
+    @admin_required
+    @products.arguments(ProductCreateSchema)
+    @products.response(201, ProductSchema)
+    @products.doc(security=ADMIN_ONLY)
+    def post(self, fields: dict[str, Any]) -> Any:
+        """Create a product (admin)."""
+        product = new_product(fields)
+        _repository().create(product)
+        return product, {"ETag": product.etag, "Location": f"/products/{product.product_id}"}
+
+
+@products.route("/products/<product_id>")
+class ProductById(MethodView):
+    @products.response(200, ProductSchema)
+    def get(self, product_id: str) -> Any:
+        """One product, with its version as ETag."""
+        product = _repository().get(product_id)
+        return product, {"ETag": product.etag}
+
+    @admin_required
+    @products.arguments(ProductUpdateSchema)
+    @products.response(200, ProductSchema)
+    @products.doc(security=ADMIN_ONLY)
+    def patch(self, changes: dict[str, Any], product_id: str) -> Any:
+        """Change fields of a product (admin); a stale `If-Match` is refused with 412."""
+        product = update_product(_repository(), product_id, changes, request.headers.get("If-Match"))
+        return product, {"ETag": product.etag}
+
+    @admin_required
+    @products.response(204)
+    @products.doc(security=ADMIN_ONLY)
+    def delete(self, product_id: str) -> None:
+        """Delete a product (admin)."""
+        _repository().delete(product_id)
+
+
+@categories.route("/categories")
+class Categories(MethodView):
+    @categories.response(200, CategoryListSchema)
+    def get(self) -> Any:
+        """The categories that hold products, by name."""
+        items = [{"name": name, "product_count": count} for name, count in _repository().categories()]
+        return {"items": items}, {"Cache-Control": f"public, max-age={CATEGORIES_MAX_AGE_SECONDS}"}

@@ -1,0 +1,88 @@
+"""The catalogue's rules: products, their versions, and the categories in use."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from service_kit.problems import Conflict, NotFound, PreconditionFailed
+
+MAX_UPDATE_ATTEMPTS = 5
+
+
+class ProductNotFound(NotFound):
+    """No product has this id."""
+
+
+class ProductExists(Conflict):
+    """A product with this id already exists."""
+
+
+class StaleVersion(PreconditionFailed):
+    """The product changed since the version the caller last read."""
+
+
+@dataclass(frozen=True)
+class Product:
+    """One product of the catalogue; `version` grows with every change and is its ETag."""
+
+    product_id: str
+    name: str
+    price: Decimal
+    category: str
+    inventory_count: int
+    description: str = ""
+    image_url: str | None = None
+    version: int = 1
+    created_at: str = ""
+    updated_at: str = ""
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.version}"'
+
+    def changed(self, changes: dict[str, Any], now: str) -> Product:
+        return replace(self, **changes, version=self.version + 1, updated_at=now)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_product(fields: dict[str, Any]) -> Product:
+    """A product from validated create fields, with an id generated when none is given."""
+    now = utc_now()
+    values = dict(fields)
+    values.setdefault("product_id", uuid.uuid4().hex)
+    return Product(**values, version=1, created_at=now, updated_at=now)
+
+
+def matches_if_match(if_match: str | None, product: Product) -> bool:
+    """Whether an `If-Match` header allows changing `product` (no header allows it)."""
+    if if_match is None:
+        return True
+    candidates = [tag.strip() for tag in if_match.split(",")]
+    return any(tag == "*" or tag.removeprefix("W/") == product.etag for tag in candidates)
+
+
+def update_product(
+    repository: Any, product_id: str, changes: dict[str, Any], if_match: str | None
+) -> Product:
+    """Apply `changes` unless the caller's `If-Match` is stale; concurrent writers never lose work.
+
+    Without `If-Match` a write that races another one is re-read and retried; with it, a race ends
+    in 412 because the caller's version is no longer current.
+    """
+    for _ in range(MAX_UPDATE_ATTEMPTS):
+        current = repository.get(product_id, consistent=True)
+        if not matches_if_match(if_match, current):
+            raise StaleVersion(f"Product {product_id} is at version {current.etag}.")
+        updated = current.changed(changes, utc_now())
+        if repository.replace(current, updated):
+            return updated
+        if if_match is not None:
+            raise StaleVersion(f"Product {product_id} changed while it was being updated.")
+    raise Conflict(f"Product {product_id} is changing too often to update; retry.")

@@ -1,0 +1,257 @@
+"""The products table: products, and one counter item per category in use.
+
+Category counters live in the same table under the reserved category `#categories`, so
+`GET /categories` is one Query on `CategoryIndex` instead of a Scan of the catalogue, and each
+counter changes in the same transaction as the product that moves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from dynamo_common import (
+    TransactionCancelled,
+    batch_get,
+    batch_write,
+    expression_values,
+    from_item,
+    read_page,
+    to_item,
+    to_value,
+    translated_errors,
+)
+from dynamo_common import attributes as attr
+from dynamo_common.batch import ProgressCallback
+from products_service.catalogue import Product, ProductExists, ProductNotFound
+from service_kit.problems import Conflict
+
+MAX_WRITE_ATTEMPTS = 5
+CATEGORY_COUNTERS = "#categories"
+COUNTER_PREFIX = "#category#"
+PRODUCT_COUNT = "ProductCount"
+
+_PRODUCT_ATTRIBUTES = {
+    "product_id": attr.PRODUCT_ID,
+    "name": attr.NAME,
+    "price": attr.PRICE,
+    "description": attr.DESCRIPTION,
+    "inventory_count": attr.INVENTORY_COUNT,
+    "category": attr.CATEGORY,
+    "image_url": attr.IMAGE_URL,
+    "version": attr.VERSION,
+    "created_at": attr.CREATED_AT,
+    "updated_at": attr.UPDATED_AT,
+}
+
+
+def product_to_item(product: Product) -> dict[str, Any]:
+    return to_item({column: getattr(product, field) for field, column in _PRODUCT_ATTRIBUTES.items()})
+
+
+def product_from_item(item: dict[str, Any]) -> Product:
+    values = from_item(item)
+    fields = {field: values.get(column) for field, column in _PRODUCT_ATTRIBUTES.items()}
+    fields["inventory_count"] = int(fields["inventory_count"])
+    fields["version"] = int(fields["version"] or 1)
+    fields["description"] = fields["description"] or ""
+    return Product(**fields)
+
+
+def _product_key(product_id: str) -> dict[str, Any]:
+    return {attr.PRODUCT_ID: {"S": product_id}}
+
+
+class ProductRepository:
+    """Products and category counters in the products table."""
+
+    def __init__(self, client: Any, table_name: str):
+        self._client = client
+        self.table_name = table_name
+
+    def get(self, product_id: str, consistent: bool = False) -> Product:
+        with translated_errors():
+            response = self._client.get_item(
+                TableName=self.table_name, Key=_product_key(product_id), ConsistentRead=consistent
+            )
+        item = response.get("Item")
+        if not item or attr.PRICE not in item:
+            raise ProductNotFound(f"No product {product_id}.")
+        return product_from_item(item)
+
+    def many(self, product_ids: list[str]) -> list[Product]:
+        """The products with these ids, in the order asked; unknown ids are left out."""
+        items = batch_get(self._client, self.table_name, [_product_key(pid) for pid in product_ids])
+        found = {p.product_id: p for p in (product_from_item(i) for i in items if attr.PRICE in i)}
+        return [found[pid] for pid in product_ids if pid in found]
+
+    def page(self, limit: int, start_key: dict[str, Any] | None) -> tuple[list[Product], Any]:
+        """A page of the whole catalogue, in table order."""
+        request = {
+            "TableName": self.table_name,
+            "FilterExpression": "attribute_exists(#price)",
+            "ExpressionAttributeNames": {"#price": attr.PRICE},
+        }
+        items, last_key = read_page(self._client.scan, request, limit, start_key)
+        return [product_from_item(item) for item in items], last_key
+
+    def in_category(
+        self, category: str, limit: int, start_key: dict[str, Any] | None
+    ) -> tuple[list[Product], Any]:
+        """A page of one category in name order, by Query on `CategoryIndex`."""
+        request = {
+            "TableName": self.table_name,
+            "IndexName": attr.CATEGORY_INDEX,
+            "KeyConditionExpression": "#category = :category",
+            "ExpressionAttributeNames": {"#category": attr.CATEGORY},
+            "ExpressionAttributeValues": {":category": to_value(category)},
+        }
+        items, last_key = read_page(self._client.query, request, limit, start_key)
+        return [product_from_item(item) for item in items], last_key
+
+    def categories(self) -> list[tuple[str, int]]:
+        """The categories that hold at least one product, by name, with their product counts."""
+        request = {
+            "TableName": self.table_name,
+            "IndexName": attr.CATEGORY_INDEX,
+            "KeyConditionExpression": "#category = :counters",
+            "FilterExpression": "#count > :zero",
+            "ExpressionAttributeNames": {"#category": attr.CATEGORY, "#count": PRODUCT_COUNT},
+            "ExpressionAttributeValues": expression_values({":counters": CATEGORY_COUNTERS, ":zero": 0}),
+        }
+        categories: list[tuple[str, int]] = []
+        start_key = None
+        while True:
+            items, start_key = read_page(self._client.query, request, 1000, start_key)
+            categories.extend((from_item(i)[attr.NAME], int(from_item(i)[PRODUCT_COUNT])) for i in items)
+            if start_key is None:
+                return categories
+
+    def create(self, product: Product) -> None:
+        put = {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": product_to_item(product),
+                "ConditionExpression": "attribute_not_exists(#id)",
+                "ExpressionAttributeNames": {"#id": attr.PRODUCT_ID},
+            }
+        }
+        try:
+            self._transact([put, self._count_change(product.category, 1)])
+        except TransactionCancelled as exc:
+            if exc.codes[0] == "ConditionalCheckFailed":
+                raise ProductExists(f"Product {product.product_id} already exists.") from exc
+            raise
+
+    def replace(self, current: Product, updated: Product) -> bool:
+        """Write `updated` if the stored product is still `current`; False when it changed."""
+        put = {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": product_to_item(updated),
+                "ConditionExpression": "#version = :version",
+                "ExpressionAttributeNames": {"#version": attr.VERSION},
+                "ExpressionAttributeValues": {":version": to_value(current.version)},
+            }
+        }
+        actions = [put]
+        if updated.category != current.category:
+            actions += [self._count_change(current.category, -1), self._count_change(updated.category, 1)]
+        return self._transact_if_unchanged(actions)
+
+    def delete(self, product_id: str) -> None:
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            current = self.get(product_id, consistent=True)
+            delete = {
+                "Delete": {
+                    "TableName": self.table_name,
+                    "Key": _product_key(product_id),
+                    "ConditionExpression": "#version = :version",
+                    "ExpressionAttributeNames": {"#version": attr.VERSION},
+                    "ExpressionAttributeValues": {":version": to_value(current.version)},
+                }
+            }
+            if self._transact_if_unchanged([delete, self._count_change(current.category, -1)]):
+                return
+        raise Conflict(f"Product {product_id} is changing too often to delete; retry.")
+
+    def existing_ids(self, product_ids: list[str]) -> set[str]:
+        keys = [_product_key(pid) for pid in product_ids]
+        items = batch_get(
+            self._client, self.table_name, keys, projection="#id", expression_names={"#id": attr.PRODUCT_ID}
+        )
+        return {item[attr.PRODUCT_ID]["S"] for item in items}
+
+    def write_many(self, products: Iterable[Product], progress: ProgressCallback | None = None) -> int:
+        """Batch-write new products; call `recount` for their categories afterwards."""
+        return batch_write(
+            self._client, self.table_name, (product_to_item(p) for p in products), progress=progress
+        )
+
+    def recount(self, category: str) -> int:
+        """Set a category's counter from the index itself, healing any interrupted bulk load."""
+        request = {
+            "TableName": self.table_name,
+            "IndexName": attr.CATEGORY_INDEX,
+            "KeyConditionExpression": "#category = :category",
+            "ExpressionAttributeNames": {"#category": attr.CATEGORY},
+            "ExpressionAttributeValues": {":category": to_value(category)},
+            "Select": "COUNT",
+        }
+        count, start_key = 0, None
+        while True:
+            arguments = dict(request, **({"ExclusiveStartKey": start_key} if start_key else {}))
+            with translated_errors():
+                response = self._client.query(**arguments)
+            count += response["Count"]
+            start_key = response.get("LastEvaluatedKey")
+            if start_key is None:
+                break
+        with translated_errors():
+            self._client.put_item(TableName=self.table_name, Item=self._counter_item(category, count))
+        return count
+
+    def ping(self) -> None:
+        with translated_errors():
+            self._client.describe_table(TableName=self.table_name)
+
+    def _counter_item(self, category: str, count: int) -> dict[str, Any]:
+        return to_item(
+            {
+                attr.PRODUCT_ID: COUNTER_PREFIX + category,
+                attr.CATEGORY: CATEGORY_COUNTERS,
+                attr.NAME: category,
+                PRODUCT_COUNT: count,
+            }
+        )
+
+    def _count_change(self, category: str, delta: int) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": _product_key(COUNTER_PREFIX + category),
+                "UpdateExpression": "SET #category = :counters, #name = :name ADD #count :delta",
+                "ExpressionAttributeNames": {
+                    "#category": attr.CATEGORY,
+                    "#name": attr.NAME,
+                    "#count": PRODUCT_COUNT,
+                },
+                "ExpressionAttributeValues": expression_values(
+                    {":counters": CATEGORY_COUNTERS, ":name": category, ":delta": Decimal(delta)}
+                ),
+            }
+        }
+
+    def _transact(self, actions: list[dict[str, Any]]) -> None:
+        with translated_errors():
+            self._client.transact_write_items(TransactItems=actions)
+
+    def _transact_if_unchanged(self, actions: list[dict[str, Any]]) -> bool:
+        try:
+            self._transact(actions)
+        except TransactionCancelled as exc:
+            if "ConditionalCheckFailed" in exc.codes or exc.conflicted:
+                return False
+            raise
+        return True
