@@ -10,7 +10,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import jwt
 from flask import current_app, g, request
@@ -43,11 +46,39 @@ class Caller:
         return ADMIN_GROUP in self.groups and not self.is_service
 
 
+class FileJwks:
+    """A JWKS read from a local file (the development key), re-read when a token names a new key."""
+
+    def __init__(self, path: Path):
+        self._path = path
+        self._keys: dict[str, jwt.PyJWK] = {}
+
+    def get_signing_key_from_jwt(self, token: str) -> jwt.PyJWK:
+        kid = jwt.get_unverified_header(token).get("kid")
+        if kid not in self._keys:
+            try:
+                key_set = jwt.PyJWKSet.from_json(self._path.read_text())
+            except OSError as exc:
+                raise jwt.PyJWKClientConnectionError(f"cannot read {self._path}") from exc
+            self._keys = {key.key_id: key for key in key_set.keys if key.key_id}
+        if kid not in self._keys:
+            raise jwt.PyJWKClientError(f"no key {kid!r} in the JWKS")
+        return self._keys[kid]
+
+
+def jwks_source(jwks_url: str) -> jwt.PyJWKClient | FileJwks:
+    """Cognito's JWKS over HTTPS in AWS; a `file://` JWKS for the local development key."""
+    parsed = urlparse(jwks_url)
+    if parsed.scheme == "file":
+        return FileJwks(Path(url2pathname(parsed.path)))
+    return jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=JWKS_CACHE_SECONDS)
+
+
 class TokenVerifier:
     """Verifies bearer tokens; the JWKS is fetched on first use and cached."""
 
     def __init__(self, jwks_url: str, issuer: str, audience: str, leeway_seconds: int = 30):
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=JWKS_CACHE_SECONDS)
+        self._jwks = jwks_source(jwks_url)
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway_seconds

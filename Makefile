@@ -1,0 +1,64 @@
+# ShopSmart: `make run` starts the whole shop on DynamoDB Local; `make test` runs every tier.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ENGINE ?= dynamodb-local
+GROUPS ?=
+LIBS := libs/dynamo_common libs/service_kit libs/devstack
+SERVICES := services/products
+REQUIREMENTS := requirements-dev.txt $(wildcard services/*/requirements.txt) \
+	$(wildcard libs/*/pyproject.toml services/*/pyproject.toml)
+# pytest exits 5 when it collects nothing: a tier that lost its tests fails loudly instead of passing.
+define pytest_tier
+	$(BIN)/python -m pytest $(2) || { status=$$?; \
+		[ $$status -eq 5 ] && echo "make: the $(1) tier collected no tests" >&2; exit $$status; }
+endef
+
+.PHONY: help install run token seed test lint unit integration bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): $(REQUIREMENTS)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11+ is needed (found $$($(PYTHON) --version))"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt \
+		$(foreach service,$(SERVICES),-r $(service)/requirements.txt) \
+		$(foreach package,$(LIBS) $(SERVICES),-e $(package))
+	@touch $@
+
+install: $(STAMP) ## Create .venv with every service, library and tool
+	@echo "ready: $(VENV)"
+
+run: $(STAMP) ## Start DynamoDB Local, the services and the shop (Ctrl-C stops all)
+	$(BIN)/python -m devstack run --engine $(ENGINE)
+
+token: $(STAMP) ## Print a local token: make token USER=alice [GROUPS=admin]
+	@$(BIN)/python -m devstack token --user "$(USER)" $(if $(GROUPS),--groups "$(GROUPS)")
+
+seed: $(STAMP) ## Add the shipped catalogue to the running local stack (SYNTHETIC=N for N generated)
+	@$(BIN)/python -m devstack seed $(if $(SYNTHETIC),--synthetic $(SYNTHETIC))
+
+test: lint unit integration ## Every tier: lint, unit, integration
+
+lint: $(STAMP) ## ruff: lint and formatting
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+unit: $(STAMP) ## Unit tests of each library and service (moto, no servers)
+	$(call pytest_tier,unit,libs services -m "not integration" -q)
+
+integration: $(STAMP) ## The services under gunicorn against a real DynamoDB Local
+	$(call pytest_tier,integration,tests -m integration -q)
+
+bench: $(STAMP) ## Service vs raw DynamoDB latency, written to bench/results.json
+	$(BIN)/python -m bench
+
+clean: ## Remove the virtualenv and caches (keeps .local data)
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

@@ -1,0 +1,62 @@
+"""The products app on moto's DynamoDB, with a client and tokens signed by a test key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from moto import mock_aws
+
+from dynamo_common import create_tables
+from service_kit.app import DYNAMODB_EXTENSION
+
+from products_service import create_app
+
+TABLE_PREFIX = "unit-"
+
+
+@pytest.fixture
+def app(jwks_url: str, aws_test_environment: None) -> Iterator[Flask]:
+    with mock_aws():
+        app = create_app(
+            {
+                "TESTING": True,
+                "TABLE_PREFIX": TABLE_PREFIX,
+                "JWKS_URL": jwks_url,
+                "CURSOR_SECRET": "unit-test-cursor-secret",
+                "EMIT_METRICS": False,
+            }
+        )
+        create_tables(app.extensions[DYNAMODB_EXTENSION], TABLE_PREFIX)
+        yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def admin(auth_headers) -> dict[str, str]:
+    return auth_headers("ada", groups=["admin"])
+
+
+@pytest.fixture
+def shopper(auth_headers) -> dict[str, str]:
+    return auth_headers("sam")
+
+
+@pytest.fixture
+def make_product(client: FlaskClient, admin: dict[str, str]):
+    """Create a product through the API and return its JSON."""
+
+    def make(**overrides: object) -> dict:
+        body = {"name": "Teapot", "price": "19.99", "category": "Kitchen", "inventory_count": 5}
+        body.update(overrides)
+        response = client.post("/products", json=body, headers=admin)
+        assert response.status_code == 201, response.json
+        return response.json
+
+    return make
