@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from products_service.api import REPOSITORY_EXTENSION
@@ -26,6 +28,7 @@ from products_service.seeding import (
     help="A JSON Lines catalogue (default: the one shipped with the service).",
 )
 @click.option("--synthetic", type=click.IntRange(min=1), help="Generate this many products instead.")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the catalogue already has products.")
 def seed_command(catalogue_file: Path | None, synthetic: int | None, if_empty: bool) -> None:
     """Add the catalogue's products that are missing; existing ones are left as they are."""
@@ -44,7 +47,7 @@ def seed_command(catalogue_file: Path | None, synthetic: int | None, if_empty: b
         except CatalogueError as exc:
             raise click.ClickException(str(exc)) from exc
         total, source = len(products), str(path)
-    with tqdm(total=total, unit="product", desc="seeding", file=click.get_text_stream("stderr")) as bar:
+    with tqdm(total=total, unit="product", desc="seeding", file=sys.stderr) as bar:
         added = seed(repository, products, progress=bar.update)
     click.echo(f"Seeded {added} new products from {source} ({total - added} were already there).")
 

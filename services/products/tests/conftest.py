@@ -10,9 +10,8 @@ from flask.testing import FlaskClient
 from moto import mock_aws
 
 from dynamo_common import create_tables
-from service_kit.app import DYNAMODB_EXTENSION
-
 from products_service import create_app
+from service_kit.app import DYNAMODB_EXTENSION
 
 TABLE_PREFIX = "unit-"
 

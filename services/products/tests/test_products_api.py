@@ -112,9 +112,7 @@ def test_a_forged_or_expired_token_is_401(client, auth_headers):
 
 def test_patch_with_current_etag_updates_and_bumps_version(client, admin, make_product):
     make_product(product_id="p1")
-    response = client.patch(
-        "/products/p1", json={"price": "17.25"}, headers={**admin, "If-Match": '"1"'}
-    )
+    response = client.patch("/products/p1", json={"price": "17.25"}, headers={**admin, "If-Match": '"1"'})
     assert response.status_code == 200
     assert response.json["price"] == "17.25"
     assert response.headers["ETag"] == '"2"'
@@ -243,8 +241,12 @@ def test_openapi_document_is_generated_from_the_code(client):
 
 
 def test_request_id_is_returned_and_generated(client):
-    assert client.get("/health/live", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
-    generated = client.get("/health/live", headers={"X-Request-ID": "bad id <script>"}).headers["X-Request-ID"]
+    assert (
+        client.get("/health/live", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
+    )
+    generated = client.get("/health/live", headers={"X-Request-ID": "bad id <script>"}).headers[
+        "X-Request-ID"
+    ]
     assert generated and generated != "bad id <script>"
 
 
