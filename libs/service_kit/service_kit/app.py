@@ -12,6 +12,7 @@ from dynamo_common import DynamoSettings, make_client
 from service_kit.auth import TOKEN_VERIFIER_EXTENSION, TokenVerifier
 from service_kit.errors import register_error_handlers
 from service_kit.health import ReadinessCheck, register_health
+from service_kit.http import ClientSettings, ServiceClient, ServiceCredential
 from service_kit.observability import configure_logging, install_request_observability
 from service_kit.problems import ProblemSchema
 
@@ -23,6 +24,13 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "JWKS_URL": None,
     "JWT_ISSUER": "shopsmart-local",
     "JWT_AUDIENCE": "shopsmart",
+    "SERVICE_TOKEN": None,
+    "SERVICE_TOKEN_URL": None,
+    "SERVICE_CLIENT_ID": None,
+    "SERVICE_CLIENT_SECRET": None,
+    "HTTP_CONNECT_TIMEOUT": 1.0,
+    "HTTP_READ_TIMEOUT": 3.0,
+    "HTTP_RETRIES": 2,
     "LOG_LEVEL": "INFO",
     "EMIT_METRICS": True,
     "API_VERSION": "1.0.0",
@@ -71,3 +79,26 @@ def init_dynamodb(app: Flask) -> tuple[Any, DynamoSettings]:
     client = make_client(settings)
     app.extensions[DYNAMODB_EXTENSION] = client
     return client, settings
+
+
+def service_client(app: Flask, name: str, base_url: str) -> ServiceClient:
+    """A pooled client for the dependency `name`, carrying the service credential if configured.
+
+    The credential is a fixed token locally (`SHOPSMART_SERVICE_TOKEN`, minted by the dev stack)
+    or Cognito client credentials in AWS (`SHOPSMART_SERVICE_TOKEN_URL`, `…_CLIENT_ID`, `…_SECRET`).
+    """
+    config = app.config
+    credential = None
+    if config["SERVICE_TOKEN"] or config["SERVICE_TOKEN_URL"]:
+        credential = ServiceCredential(
+            token=config["SERVICE_TOKEN"],
+            token_url=config["SERVICE_TOKEN_URL"],
+            client_id=config["SERVICE_CLIENT_ID"],
+            client_secret=config["SERVICE_CLIENT_SECRET"],
+        )
+    settings = ClientSettings(
+        connect_timeout=float(config["HTTP_CONNECT_TIMEOUT"]),
+        read_timeout=float(config["HTTP_READ_TIMEOUT"]),
+        retries=int(config["HTTP_RETRIES"]),
+    )
+    return ServiceClient(name, base_url, settings=settings, credential=credential)

@@ -1,0 +1,166 @@
+"""The one HTTP client services use to call each other.
+
+Pooled keep-alive connections, connect and read timeouts, retries with backoff only for calls that
+are safe to repeat, the caller's `X-Request-ID` passed along, and the service credential on
+internal calls. A dependency that is down, slow or failing becomes `ServiceUnavailable` (503 with
+`Retry-After`), never a hang and never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from flask import g, has_request_context
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from service_kit.observability import REQUEST_ID_HEADER
+from service_kit.problems import ServiceUnavailable
+
+logger = logging.getLogger("shopsmart.http")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+RETRY_STATUSES = (502, 503, 504)
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """Timeouts and retry budget of calls to one dependency."""
+
+    connect_timeout: float = 1.0
+    read_timeout: float = 3.0
+    retries: int = 2
+    backoff_factor: float = 0.1
+    pool_size: int = 32
+
+
+class ServiceCredential:
+    """The service credential: a fixed token (local) or OAuth2 client credentials (Cognito)."""
+
+    def __init__(
+        self,
+        token: str | None = None,
+        token_url: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        scope: str = "shopsmart/internal",
+        clock: Callable[[], float] = time.time,
+    ):
+        self._token = token
+        self._token_url = token_url
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._scope = scope
+        self._clock = clock
+        self._expires_at = float("inf") if token else 0.0
+        self._lock = threading.Lock()
+
+    def bearer(self) -> str:
+        with self._lock:
+            if self._token is None or self._clock() >= self._expires_at - 60:
+                self._fetch()
+            return f"Bearer {self._token}"
+
+    def _fetch(self) -> None:
+        if not (self._token_url and self._client_id and self._client_secret):
+            raise ServiceUnavailable("No service credential is configured for internal calls.")
+        try:
+            response = requests.post(
+                self._token_url,
+                data={"grant_type": "client_credentials", "scope": self._scope},
+                auth=(self._client_id, self._client_secret),
+                timeout=(1.0, 3.0),
+            )
+            response.raise_for_status()
+            body = response.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise ServiceUnavailable("The service credential could not be obtained.") from exc
+        self._token = body["access_token"]
+        self._expires_at = self._clock() + float(body.get("expires_in", 3600))
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A dependency's answer: status and decoded JSON body (None when empty)."""
+
+    status: int
+    body: Any
+
+
+class ServiceClient:
+    """Calls one dependency (e.g. the products service) at `base_url`; thread-safe, pooled."""
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        settings: ClientSettings | None = None,
+        credential: ServiceCredential | None = None,
+    ):
+        self.name = name
+        self._base_url = base_url.rstrip("/")
+        self._settings = settings or ClientSettings()
+        self._credential = credential
+        self._session = requests.Session()
+        retry = Retry(
+            total=self._settings.retries,
+            connect=self._settings.retries,
+            read=self._settings.retries,
+            status=self._settings.retries,
+            backoff_factor=self._settings.backoff_factor,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=IDEMPOTENT_METHODS,
+            respect_retry_after_header=False,
+            raise_on_status=False,
+        )
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=self._settings.pool_size, max_retries=retry)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        internal: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        """Send one request; 5xx, timeouts and refused connections raise ServiceUnavailable.
+
+        Retries happen only for idempotent methods; a POST is retried by its caller, which knows
+        whether the operation is keyed (and so safe to repeat).
+        """
+        sent_headers = dict(headers or {})
+        if has_request_context() and "request_id" in g:
+            sent_headers[REQUEST_ID_HEADER] = g.request_id
+        if internal:
+            if self._credential is None:
+                raise ServiceUnavailable(f"No service credential configured to call {self.name}.")
+            sent_headers["Authorization"] = self._credential.bearer()
+        try:
+            response = self._session.request(
+                method,
+                self._base_url + path,
+                json=json,
+                params=params,
+                headers=sent_headers,
+                timeout=(self._settings.connect_timeout, self._settings.read_timeout),
+            )
+        except requests.RequestException as exc:
+            logger.warning("dependency unreachable", extra={"dependency": self.name, "error": str(exc)})
+            raise ServiceUnavailable(f"The {self.name} service is not answering.") from exc
+        if response.status_code >= 500:
+            logger.warning(
+                "dependency failed", extra={"dependency": self.name, "status": response.status_code}
+            )
+            raise ServiceUnavailable(f"The {self.name} service failed ({response.status_code}).")
+        body = response.json() if response.content else None
+        return Reply(response.status_code, body)
