@@ -107,6 +107,12 @@ ORDERS = TableSpec(
             name=attr.USER_ORDERS_INDEX,
             key=KeySchema(partition=(attr.USER_ID, "S"), sort=(attr.ORDER_DATE, "S")),
         ),
+        # Sparse: only orders with unfinished checkout or cancel steps carry these attributes,
+        # so recovery finds its work with a Query instead of scanning every order.
+        GlobalIndexSpec(
+            name=attr.RECOVERY_INDEX,
+            key=KeySchema(partition=(attr.RECOVERY_SHARD, "S"), sort=(attr.RECOVERY_DUE, "S")),
+        ),
     ),
     description="Orders and their checkout state.",
 )
