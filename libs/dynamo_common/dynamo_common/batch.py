@@ -59,7 +59,8 @@ def batch_write(
             if not left:
                 break
             pending = unprocessed
-            sleep(_backoff(round_number))
+            if round_number + 1 < max_rounds:  # no point waiting before giving up
+                sleep(_backoff(round_number))
         else:
             raise Throttled(f"{left} items still unprocessed after {max_rounds} rounds")
     return written
@@ -94,7 +95,8 @@ def batch_get(
             if not unprocessed.get(table_name, {}).get("Keys"):
                 break
             pending = unprocessed
-            sleep(_backoff(round_number))
+            if round_number + 1 < max_rounds:  # no point waiting before giving up
+                sleep(_backoff(round_number))
         else:
             raise Throttled(f"keys still unprocessed after {max_rounds} rounds")
     return found

@@ -47,9 +47,11 @@ def _from_http_exception(exc: HTTPException) -> Problem:
     messages = (getattr(exc, "data", None) or {}).get("messages")
     if status == 422 or (status == 400 and messages):
         # webargs reports both schema errors (422) and unreadable JSON (400) with field messages.
-        problem_class = ValidationFailed if status == 422 else BadRequest
-        detail = "The request body is not valid JSON." if status == 400 else None
-        return problem_class(detail or "The request breaks the schema.", errors=messages)
+        if status == 422:
+            return ValidationFailed("The request breaks the schema.", errors=messages)
+        unreadable_body = "json" in messages
+        detail = "The request body is not valid JSON." if unreadable_body else "The request is malformed."
+        return BadRequest(detail, errors=messages)
     problem = Problem(exc.description)
     problem.status = status
     problem.title = exc.name

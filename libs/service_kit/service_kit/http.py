@@ -18,6 +18,7 @@ from typing import Any
 import requests
 from flask import g, has_request_context
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from service_kit.observability import REQUEST_ID_HEADER
@@ -27,6 +28,18 @@ logger = logging.getLogger("shopsmart.http")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = (502, 503, 504)
+
+
+class DependencyUnreachable(ServiceUnavailable):
+    """No connection could be made, so the request was certainly not delivered."""
+
+
+def _never_delivered(exc: requests.RequestException) -> bool:
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    # Both are raised before a byte of the request is sent (refused, or no connection in time).
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
 @dataclass(frozen=True)
@@ -156,6 +169,8 @@ class ServiceClient:
             )
         except requests.RequestException as exc:
             logger.warning("dependency unreachable", extra={"dependency": self.name, "error": str(exc)})
+            if _never_delivered(exc):
+                raise DependencyUnreachable(f"The {self.name} service cannot be reached.") from exc
             raise ServiceUnavailable(f"The {self.name} service is not answering.") from exc
         if response.status_code >= 500:
             logger.warning(

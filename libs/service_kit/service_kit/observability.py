@@ -106,7 +106,8 @@ def install_request_observability(app: Flask, service: str) -> None:
     @app.before_request
     def start_request() -> None:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # fullmatch: with match(), "$" would let a trailing newline through into the response header.
+        g.request_id = incoming if _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
         g.capacity_meter, g.capacity_token = start_metering()
 

@@ -1,0 +1,122 @@
+"""The cart and products services as the checkout sees them: domain calls over the shared client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from orders_service.orders import CartLine, OrderLine
+from service_kit.http import ServiceClient
+from service_kit.problems import ServiceUnavailable
+
+
+@dataclass(frozen=True)
+class CartSnapshot:
+    lines: list[CartLine]
+    read_at: str
+
+
+@dataclass(frozen=True)
+class Reservation:
+    status: str
+    lines: tuple[OrderLine, ...]
+
+
+class ReservationRefused(Exception):
+    """Products refused the reservation; `problem` is its problem+json body."""
+
+    def __init__(self, problem: dict[str, Any]):
+        super().__init__(problem.get("detail", "reservation refused"))
+        self.problem = problem
+
+
+def _unexpected(service: str, status: int, body: Any) -> ServiceUnavailable:
+    return ServiceUnavailable(f"The {service} service answered {status} unexpectedly: {body}")
+
+
+class CartGateway:
+    """The cart service's internal API."""
+
+    def __init__(self, client: ServiceClient):
+        self._client = client
+
+    def read(self, user_id: str) -> CartSnapshot:
+        reply = self._client.call("GET", f"/internal/carts/{quote(user_id, safe='')}", internal=True)
+        if reply.status != 200:
+            raise _unexpected("cart", reply.status, reply.body)
+        lines = [CartLine(item["product_id"], int(item["quantity"])) for item in reply.body["items"]]
+        return CartSnapshot(lines=lines, read_at=reply.body["read_at"])
+
+    def remove_bought(self, user_id: str, order_id: str, read_at: str, lines: list[CartLine]) -> None:
+        reply = self._client.call(
+            "POST",
+            f"/internal/carts/{quote(user_id, safe='')}/checkout-removals",
+            json={
+                "order_id": order_id,
+                "read_at": read_at,
+                "items": [{"product_id": line.product_id, "quantity": line.quantity} for line in lines],
+            },
+            internal=True,
+        )
+        if reply.status != 200:
+            raise _unexpected("cart", reply.status, reply.body)
+
+
+class StockGateway:
+    """The products service's reservations: reserve, release, commit and return, keyed by order."""
+
+    def __init__(self, client: ServiceClient):
+        self._client = client
+
+    def reserve(self, order_id: str, lines: list[CartLine]) -> Reservation:
+        body = {
+            "order_id": order_id,
+            "items": [{"product_id": line.product_id, "quantity": line.quantity} for line in lines],
+        }
+        reply = self._client.call("POST", "/internal/reservations", json=body, internal=True)
+        if reply.status in (200, 201):
+            return self._reservation(reply.body)
+        if reply.status == 409:
+            raise ReservationRefused(reply.body)
+        raise _unexpected("products", reply.status, reply.body)
+
+    def find(self, order_id: str) -> Reservation | None:
+        reply = self._client.call("GET", f"/internal/reservations/{order_id}", internal=True)
+        if reply.status == 404:
+            return None
+        if reply.status != 200:
+            raise _unexpected("products", reply.status, reply.body)
+        return self._reservation(reply.body)
+
+    def release(self, order_id: str) -> str:
+        return self._transition(order_id, "release")
+
+    def commit(self, order_id: str) -> str:
+        return self._transition(order_id, "commit")
+
+    def give_back(self, order_id: str) -> str:
+        return self._transition(order_id, "return")
+
+    def _transition(self, order_id: str, action: str) -> str:
+        """The reservation's status after `action`; a refused transition raises ReservationRefused."""
+        reply = self._client.call("POST", f"/internal/reservations/{order_id}/{action}", internal=True)
+        if reply.status == 200:
+            return reply.body["status"]
+        if reply.status in (404, 409):
+            raise ReservationRefused(reply.body or {"status": reply.status})
+        raise _unexpected("products", reply.status, reply.body)
+
+    @staticmethod
+    def _reservation(body: dict[str, Any]) -> Reservation:
+        lines = tuple(
+            OrderLine(
+                product_id=item["product_id"],
+                name=item["name"],
+                unit_price=Decimal(item["unit_price"]),
+                quantity=int(item["quantity"]),
+            )
+            for item in body["items"]
+        )
+        return Reservation(status=body["status"], lines=lines)
