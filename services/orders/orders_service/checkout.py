@@ -57,7 +57,15 @@ def failure_problem(failure: dict[str, Any]) -> Problem:
     """The problem a failed checkout answered with, rebuilt for a replay of the same key."""
     extensions = {"order_id": failure["order_id"]}
     if failure.get("short_items"):
-        return OutOfStock(failure["detail"], short_items=failure["short_items"], **extensions)
+        short_items = [
+            {
+                "product_id": item["product_id"],
+                "requested": int(item["requested"]),
+                "available": int(item["available"]),
+            }
+            for item in failure["short_items"]
+        ]
+        return OutOfStock(failure["detail"], short_items=short_items, **extensions)
     return CheckoutFailed(failure["detail"], **extensions)
 
 
