@@ -1,0 +1,1 @@
+"""ShopSmart benchmarks: each service call against the raw DynamoDB calls it wraps, in one run."""

@@ -1,0 +1,67 @@
+"""A throwaway stack for a benchmark run: DynamoDB Local in memory and services under gunicorn."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devstack import (
+    SERVICES,
+    DynamoDBLocal,
+    ServiceProcess,
+    StackEnvironment,
+    ensure_dev_keys,
+    ensure_jar,
+    free_port,
+    repo_root,
+)
+from dynamo_common import DynamoSettings, create_tables, make_client
+
+
+@dataclass
+class BenchStack:
+    settings: DynamoSettings
+    client: Any
+    environment: StackEnvironment
+    urls: dict[str, str]
+
+
+@contextmanager
+def bench_stack(services: tuple[str, ...], log_dir: Path) -> Iterator[BenchStack]:
+    """DynamoDB Local, fresh tables, and the named services, all stopped on exit."""
+    root = repo_root()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        engine = DynamoDBLocal(log_path=log_dir / "dynamodb.log", jar=ensure_jar(root))
+        engine.start()
+        stack.callback(engine.stop)
+        settings = DynamoSettings(endpoint_url=engine.endpoint_url, table_prefix="bench-")
+        client = make_client(settings)
+        create_tables(client, settings.table_prefix)
+        keys = ensure_dev_keys(log_dir / "keys")
+        urls = {spec.name: f"http://127.0.0.1:{free_port()}" for spec in SERVICES}
+        environment = StackEnvironment(
+            endpoint_url=engine.endpoint_url,
+            table_prefix=settings.table_prefix,
+            jwks_url=keys.jwks_url,
+            cursor_secret=secrets.token_urlsafe(32),
+            service_urls=urls,
+        )
+        variables = environment.variables()
+        for spec in SERVICES:
+            if spec.name in services:
+                process = ServiceProcess(
+                    spec.name,
+                    spec.module,
+                    env=variables,
+                    log_path=log_dir / f"{spec.name}.log",
+                    port=int(urls[spec.name].rsplit(":", 1)[1]),
+                    cwd=root,
+                )
+                process.start()
+                stack.callback(process.stop)
+        yield BenchStack(settings, client, environment, urls)
