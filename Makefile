@@ -8,10 +8,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ENGINE ?= dynamodb-local
 GROUPS ?=
-LIBS := libs/dynamo_common libs/service_kit libs/devstack
-SERVICES := services/products
+LIBS := libs/dynamo_common libs/service_kit
+SERVICES := services/products services/orders
 REQUIREMENTS := requirements-dev.txt $(wildcard services/*/requirements.txt) \
-	$(wildcard libs/*/pyproject.toml services/*/pyproject.toml)
+	$(wildcard libs/*/pyproject.toml services/*/pyproject.toml) package.json
 # pytest exits 5 when it collects nothing: a tier that lost its tests fails loudly instead of passing.
 define pytest_tier
 	$(BIN)/python -m pytest $(2) || { status=$$?; \
@@ -30,7 +30,7 @@ $(STAMP): $(REQUIREMENTS)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt \
 		$(foreach service,$(SERVICES),-r $(service)/requirements.txt) \
-		$(foreach package,$(LIBS) $(SERVICES),-e $(package))
+		$(foreach package,$(LIBS) $(SERVICES),-e $(package)) -e 'libs/devstack[moto]' 
 	@touch $@
 
 install: $(STAMP) ## Create .venv with every service, library and tool

@@ -17,6 +17,7 @@ from devstack import (
     ensure_dev_keys,
     ensure_jar,
     free_port,
+    mint_service_token,
     repo_root,
 )
 from dynamo_common import DynamoSettings, create_tables, make_client
@@ -49,6 +50,7 @@ def bench_stack(services: tuple[str, ...], log_dir: Path) -> Iterator[BenchStack
             table_prefix=settings.table_prefix,
             jwks_url=keys.jwks_url,
             cursor_secret=secrets.token_urlsafe(32),
+            service_token=mint_service_token(keys),
             service_urls=urls,
         )
         variables = environment.variables()

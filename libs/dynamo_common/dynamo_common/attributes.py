@@ -42,3 +42,11 @@ RECOVERY_INDEX = "RecoveryIndex"
 PRODUCTS_TABLE = "products"
 CARTS_TABLE = "carts"
 ORDERS_TABLE = "orders"
+
+# Stock reservations, kept in the products table beside the stock they hold.
+RESERVATION_ITEMS = "Items"
+
+# Carts: the per-cart header item lists the product ids that have a line; lines remember the orders
+# whose checkout already took quantity from them.
+LINE_PRODUCT_IDS = "LineProductIDs"
+CHECKOUT_ORDER_IDS = "CheckoutOrderIDs"

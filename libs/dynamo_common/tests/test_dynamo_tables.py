@@ -42,10 +42,21 @@ def test_carts_request_has_composite_key_no_index_and_ttl_on_expires_at():
 def test_orders_request_has_user_orders_index():
     request = ORDERS.create_table_request("p-")
     assert request["TableName"] == "p-orders"
-    assert _definitions(request) == {attr.ORDER_ID: "S", attr.USER_ID: "S", attr.ORDER_DATE: "S"}
-    (index,) = request["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == attr.USER_ORDERS_INDEX == "UserOrdersIndex"
-    assert [k["AttributeName"] for k in index["KeySchema"]] == [attr.USER_ID, attr.ORDER_DATE]
+    assert _definitions(request) == {
+        attr.ORDER_ID: "S",
+        attr.USER_ID: "S",
+        attr.ORDER_DATE: "S",
+        attr.RECOVERY_SHARD: "S",
+        attr.RECOVERY_DUE: "S",
+    }
+    indexes = {index["IndexName"]: index for index in request["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {attr.USER_ORDERS_INDEX, attr.RECOVERY_INDEX}
+    assert attr.USER_ORDERS_INDEX == "UserOrdersIndex"
+    user_orders = indexes[attr.USER_ORDERS_INDEX]["KeySchema"]
+    assert [k["AttributeName"] for k in user_orders] == [attr.USER_ID, attr.ORDER_DATE]
+    assert [k["KeyType"] for k in user_orders] == ["HASH", "RANGE"]
+    recovery = indexes[attr.RECOVERY_INDEX]["KeySchema"]
+    assert [k["AttributeName"] for k in recovery] == [attr.RECOVERY_SHARD, attr.RECOVERY_DUE]
 
 
 @pytest.mark.parametrize("spec", ALL_TABLES, ids=lambda spec: spec.logical_name)

@@ -1,0 +1,77 @@
+"""The environment variables that tell a service where the local stack's pieces are."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from devstack.keys import LOCAL_AUDIENCE, LOCAL_ISSUER
+from dynamo_common.client import DEFAULT_REGION
+
+TABLE_PREFIX = "SHOPSMART_TABLE_PREFIX"
+JWKS_URL = "SHOPSMART_JWKS_URL"
+JWT_ISSUER = "SHOPSMART_JWT_ISSUER"
+JWT_AUDIENCE = "SHOPSMART_JWT_AUDIENCE"
+CURSOR_SECRET = "SHOPSMART_CURSOR_SECRET"  # noqa: S105 - a variable name, not a secret
+SERVICE_TOKEN = "SHOPSMART_SERVICE_TOKEN"  # noqa: S105 - a variable name, not a secret
+AWS_REGION = "AWS_REGION"
+AWS_ENDPOINT_URL_DYNAMODB = "AWS_ENDPOINT_URL_DYNAMODB"
+AWS_ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
+AWS_SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY"  # noqa: S105 - a variable name, not a secret
+# A developer's real profile or session token would otherwise be mixed with the local keys.
+_REAL_AWS_IDENTITY = ("AWS_PROFILE", "AWS_SESSION_TOKEN")
+
+DEFAULT_TABLE_PREFIX = "shopsmart-"
+# DynamoDB Local accepts any alphanumeric credentials.
+LOCAL_CREDENTIALS = "local"
+
+
+def service_url_variable(service_name: str) -> str:
+    """The variable holding a peer service's base URL, e.g. SHOPSMART_PRODUCTS_URL."""
+    return f"SHOPSMART_{service_name.upper()}_URL"
+
+
+def configured_region() -> str:
+    return os.environ.get(AWS_REGION) or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+
+
+def configured_table_prefix() -> str:
+    return os.environ.get(TABLE_PREFIX, DEFAULT_TABLE_PREFIX)
+
+
+@dataclass(frozen=True)
+class StackEnvironment:
+    """Everything a service is told about the local stack."""
+
+    endpoint_url: str
+    table_prefix: str
+    jwks_url: str
+    cursor_secret: str
+    service_token: str = ""
+    region: str = DEFAULT_REGION
+    service_urls: Mapping[str, str] = field(default_factory=dict)
+
+    def variables(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """`base` (default: this process's environment) with the stack's variables set."""
+        variables = dict(os.environ if base is None else base)
+        for name in _REAL_AWS_IDENTITY:
+            variables.pop(name, None)
+        variables.update(
+            {
+                TABLE_PREFIX: self.table_prefix,
+                AWS_REGION: self.region,
+                AWS_ENDPOINT_URL_DYNAMODB: self.endpoint_url,
+                AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS,
+                AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS,
+                JWKS_URL: self.jwks_url,
+                JWT_ISSUER: LOCAL_ISSUER,
+                JWT_AUDIENCE: LOCAL_AUDIENCE,
+                CURSOR_SECRET: self.cursor_secret,
+                SERVICE_TOKEN: self.service_token,
+                # Logs reach the log file as they are written, not when a buffer fills.
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        variables.update({service_url_variable(name): url for name, url in self.service_urls.items()})
+        return variables

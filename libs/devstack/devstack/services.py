@@ -1,0 +1,110 @@
+"""ShopSmart's Flask services run under gunicorn, the way they run in their containers."""
+
+from __future__ import annotations
+
+import http.client
+import importlib.util
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from devstack.ports import LOCALHOST
+from devstack.process import BackgroundServer
+
+READINESS_PATH = "/health/ready"
+_GRACEFUL_TIMEOUT_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """A service's name, its Python package and the port `make run` gives it."""
+
+    name: str
+    module: str
+    port: int
+
+
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("products", "products_service", 8001),
+    ServiceSpec("cart", "cart_service", 8002),
+    ServiceSpec("orders", "orders_service", 8003),
+)
+SERVICES_BY_NAME = {service.name: service for service in SERVICES}
+
+
+def is_importable(module: str) -> bool:
+    """True when `module` is installed in this interpreter, which is the one gunicorn runs in."""
+    return importlib.util.find_spec(module) is not None
+
+
+class ServiceProcess(BackgroundServer):
+    """One service's `create_app()` under gunicorn, ready once `/health/ready` answers 200."""
+
+    def __init__(
+        self,
+        name: str,
+        module: str,
+        *,
+        env: Mapping[str, str],
+        log_path: Path,
+        port: int | None = None,
+        cwd: Path | None = None,
+        startup_timeout: float = 30.0,
+        stop_timeout: float = 10.0,
+    ):
+        super().__init__(
+            log_path=log_path,
+            port=port,
+            env=env,
+            cwd=cwd,
+            startup_timeout=startup_timeout,
+            stop_timeout=stop_timeout,
+        )
+        self.name = name
+        self.module = module
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.address}"
+
+    def command(self) -> list[str]:
+        # gunicorn's own shutdown deadline is shorter than ours, so SIGTERM normally suffices.
+        # No control socket: every gunicorn of a user defaults to the same path, so the services
+        # would take it from one another and the last to stop would delete another's.
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            self.address,
+            "--workers",
+            "2",
+            "--threads",
+            "8",
+            "--worker-class",
+            "gthread",
+            "--graceful-timeout",
+            str(_GRACEFUL_TIMEOUT_SECONDS),
+            "--no-control-socket",
+            "--access-logfile",
+            "-",
+            f"{self.module}:create_app()",
+        ]
+
+    def is_ready(self) -> bool:
+        connection = http.client.HTTPConnection(LOCALHOST, self.port, timeout=2)
+        try:
+            connection.request("GET", READINESS_PATH)
+            return connection.getresponse().status == http.client.OK
+        except OSError:
+            return False
+        finally:
+            connection.close()
+
+
+def run_seed(env: Mapping[str, str], options: list[str]) -> int:
+    """Run `flask --app products_service seed` with its progress bar on this terminal."""
+    command = [sys.executable, "-m", "flask", "--app", "products_service", "seed", *options]
+    return subprocess.run(command, env=dict(env), check=False).returncode  # noqa: S603 - our own argv

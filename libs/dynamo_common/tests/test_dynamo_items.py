@@ -1,0 +1,47 @@
+"""Plain values to typed items and back: numbers as Decimal, never float."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from dynamo_common import expression_values, from_item, to_item, to_value
+
+
+def test_round_trip_keeps_decimals_exact():
+    values = {
+        "ProductID": "p1",
+        "Price": Decimal("19.99"),
+        "InventoryCount": 5,
+        "Tags": {"tea", "kitchen"},
+        "ProductList": [{"ProductID": "p2", "UnitPrice": Decimal("0.10")}],
+        "Active": True,
+    }
+    item = to_item(values)
+    assert item["Price"] == {"N": "19.99"}
+    assert item["Tags"]["SS"] and set(item["Tags"]["SS"]) == {"tea", "kitchen"}
+    back = from_item(item)
+    assert back == values
+    assert isinstance(back["InventoryCount"], Decimal)
+    assert back["ProductList"][0]["UnitPrice"] == Decimal("0.10")
+
+
+def test_none_attributes_are_left_out():
+    assert to_item({"ProductID": "p1", "Description": None}) == {"ProductID": {"S": "p1"}}
+
+
+@pytest.mark.parametrize("value", [19.99, {"nested": 0.5}, [1.0]])
+def test_floats_are_refused(value):
+    with pytest.raises(TypeError, match="Float"):
+        to_item({"Price": value})
+
+
+def test_expression_values_and_single_values():
+    assert expression_values({":price": Decimal("2.50"), ":name": "Teapot"}) == {
+        ":price": {"N": "2.50"},
+        ":name": {"S": "Teapot"},
+    }
+    assert to_value(3) == {"N": "3"}
+    with pytest.raises(TypeError):
+        to_value(1.5)
