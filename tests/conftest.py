@@ -31,7 +31,9 @@ from dynamo_common import DynamoSettings, create_tables, make_client
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
-INTEGRATION_FIXTURES = frozenset({"dynamodb_local", "dynamo_settings", "dynamo_client", "start_service"})
+INTEGRATION_FIXTURES = frozenset(
+    {"dynamodb_local", "dynamo_settings", "dynamo_client", "start_service", "stack_variables"}
+)
 
 
 class ServiceStack:
@@ -54,6 +56,11 @@ class ServiceStack:
             service_urls={spec.name: f"http://127.0.0.1:{free_port()}" for spec in SERVICES},
         )
         return cls(environment, log_dir)
+
+    @property
+    def variables(self) -> dict[str, str]:
+        """The environment the services run with, e.g. to run a service's CLI against them."""
+        return self._environment.variables()
 
     def start(self, name: str) -> str:
         """The base URL of service `name`, started now unless it already runs."""
@@ -155,3 +162,9 @@ def start_service(
     yield stack.start
     stack.stop_all()
     del request.config.stash[_STACK]
+
+
+@pytest.fixture(scope="session")
+def stack_variables(start_service: Callable[[str], str], request: pytest.FixtureRequest) -> dict[str, str]:
+    """The environment variables the running services were started with."""
+    return request.config.stash[_STACK].variables

@@ -10,7 +10,9 @@ from flask import Flask
 from dynamo_common import PRODUCTS, CursorCodec
 from products_service.api import CURSOR_EXTENSION, REPOSITORY_EXTENSION, categories, products
 from products_service.cli import register_cli
+from products_service.internal_api import RESERVATIONS_EXTENSION, internal
 from products_service.repository import ProductRepository
+from products_service.reservation_repository import ReservationRepository
 from service_kit.app import init_dynamodb, init_service, load_config
 
 DEFAULTS: dict[str, Any] = {
@@ -26,9 +28,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     client, settings = init_dynamodb(app)
     repository = ProductRepository(client, settings.table_name(PRODUCTS))
     app.extensions[REPOSITORY_EXTENSION] = repository
+    app.extensions[RESERVATIONS_EXTENSION] = ReservationRepository(client, repository.table_name)
     app.extensions[CURSOR_EXTENSION] = CursorCodec(app.config["CURSOR_SECRET"])
     api = init_service(app, "products", repository.ping)
     api.register_blueprint(products)
     api.register_blueprint(categories)
+    api.register_blueprint(internal)
     register_cli(app)
     return app

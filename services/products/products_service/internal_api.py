@@ -1,0 +1,106 @@
+"""Internal routes: stock reservations for the orders service, behind the service credential.
+
+Never routed by the gateway or the load balancer; every view also refuses any caller but a
+ShopSmart service, so a user token gets 403 here even if a route is exposed by mistake.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from products_service.internal_schemas import (
+    ORDER_ID_PATTERN,
+    ReservationRequestSchema,
+    ReservationSchema,
+)
+from products_service.reservation_repository import ReservationRepository
+from products_service.reservations import (
+    Reservation,
+    commit,
+    release,
+    reservation_of,
+    reserve,
+    return_stock,
+)
+from service_kit.auth import service_required
+from service_kit.problems import ValidationFailed
+
+RESERVATIONS_EXTENSION = "products.reservations"
+SERVICE_ONLY = [{"bearerAuth": []}]
+
+internal = Blueprint(
+    "internal", __name__, url_prefix="/internal", description="Stock reservations (services only)"
+)
+
+_valid_order_id = re.compile(ORDER_ID_PATTERN)
+
+
+def _repository() -> ReservationRepository:
+    return current_app.extensions[RESERVATIONS_EXTENSION]
+
+
+def _checked(order_id: str) -> str:
+    if not _valid_order_id.match(order_id):
+        raise ValidationFailed(
+            "Malformed order id.", errors={"path": {"order_id": ["1 to 100 of A-Z a-z 0-9 _ -."]}}
+        )
+    return order_id
+
+
+@internal.route("/reservations")
+class Reservations(MethodView):
+    @service_required
+    @internal.arguments(ReservationRequestSchema)
+    @internal.response(201, ReservationSchema)
+    @internal.alt_response(200, schema=ReservationSchema, success=True, description="An identical replay")
+    @internal.doc(security=SERVICE_ONLY)
+    def post(self, body: dict[str, Any]) -> Any:
+        """Reserve every line or none, at the catalogue's prices (201; an identical replay 200)."""
+        quantities = {line["product_id"]: line["quantity"] for line in body["items"]}
+        reservation, created = reserve(_repository(), body["order_id"], quantities)
+        return reservation if created else (reservation, 200)
+
+
+@internal.route("/reservations/<order_id>")
+class ReservationById(MethodView):
+    @service_required
+    @internal.response(200, ReservationSchema)
+    @internal.doc(security=SERVICE_ONLY)
+    def get(self, order_id: str) -> Reservation:
+        """The order's reservation, whatever its status."""
+        return reservation_of(_repository(), _checked(order_id))
+
+
+@internal.route("/reservations/<order_id>/release")
+class ReservationRelease(MethodView):
+    @service_required
+    @internal.response(200, ReservationSchema)
+    @internal.doc(security=SERVICE_ONLY)
+    def post(self, order_id: str) -> Reservation:
+        """RESERVED → RELEASED with the stock given back; with no reservation, forbid a later one."""
+        return release(_repository(), _checked(order_id))
+
+
+@internal.route("/reservations/<order_id>/commit")
+class ReservationCommit(MethodView):
+    @service_required
+    @internal.response(200, ReservationSchema)
+    @internal.doc(security=SERVICE_ONLY)
+    def post(self, order_id: str) -> Reservation:
+        """RESERVED → COMMITTED: the stock is sold and stays taken."""
+        return commit(_repository(), _checked(order_id))
+
+
+@internal.route("/reservations/<order_id>/return")
+class ReservationReturn(MethodView):
+    @service_required
+    @internal.response(200, ReservationSchema)
+    @internal.doc(security=SERVICE_ONLY)
+    def post(self, order_id: str) -> Reservation:
+        """RESERVED or COMMITTED → RETURNED with the stock given back once (after a cancel)."""
+        return return_stock(_repository(), _checked(order_id))

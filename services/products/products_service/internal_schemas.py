@@ -1,0 +1,59 @@
+"""Request and response shapes of the internal reservations API."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from products_service.schemas import PRODUCT_ID_PATTERN
+
+ORDER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"
+MAX_RESERVATION_LINES = 50
+MAX_LINE_QUANTITY = 99
+
+
+class Money(fields.Decimal):
+    """An exact amount with two decimal places, written as a string."""
+
+    def __init__(self, **kwargs: object):
+        super().__init__(places=2, as_string=True, allow_nan=False, **kwargs)
+
+
+class ReservationLineRequestSchema(Schema):
+    product_id = fields.String(required=True, validate=validate.Regexp(PRODUCT_ID_PATTERN))
+    quantity = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=MAX_LINE_QUANTITY)
+    )
+
+
+class ReservationRequestSchema(Schema):
+    """What an order asks to reserve; prices are never accepted, the catalogue's are used."""
+
+    order_id = fields.String(required=True, validate=validate.Regexp(ORDER_ID_PATTERN))
+    items = fields.List(
+        fields.Nested(ReservationLineRequestSchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_RESERVATION_LINES),
+    )
+
+    @validates_schema
+    def _one_line_per_product(self, data: dict, **_: object) -> None:
+        product_ids = [line["product_id"] for line in data.get("items", [])]
+        repeated = sorted({pid for pid in product_ids if product_ids.count(pid) > 1})
+        if repeated:
+            raise ValidationError(f"Each product may appear once; repeated: {repeated}.", "items")
+
+
+class ReservedLineSchema(Schema):
+    product_id = fields.String(required=True)
+    name = fields.String(required=True)
+    unit_price = Money(required=True)
+    quantity = fields.Integer(required=True)
+
+
+class ReservationSchema(Schema):
+    order_id = fields.String(required=True)
+    status = fields.String(
+        required=True, metadata={"enum": ["RESERVED", "COMMITTED", "RELEASED", "RETURNED"]}
+    )
+    items = fields.List(fields.Nested(ReservedLineSchema), required=True, attribute="lines")
+    total_price = Money(required=True)

@@ -1,0 +1,325 @@
+"""Stock reservations of orders: reserve, release, commit and return, each idempotent.
+
+A reservation lives in the products table and changes in the same transaction as the stock it
+holds, with a condition on its status, so stock is taken once and given back at most once
+however often or concurrently a step is repeated. For every product,
+initial stock + restocks = current + reserved + sold (see `stock_ledger`).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from products_service.catalogue import utc_now
+from service_kit.problems import Conflict, NotFound, ServiceUnavailable
+
+if TYPE_CHECKING:
+    from products_service.reservation_repository import ReservationRepository
+
+MAX_RESERVE_ATTEMPTS = 6
+MAX_TRANSITION_ATTEMPTS = 6
+BACKOFF_BASE_SECONDS = 0.02
+BACKOFF_CAP_SECONDS = 0.5
+
+Sleep = Callable[[float], None]
+
+
+class ReservationStatus(StrEnum):
+    RESERVED = "RESERVED"  # stock taken, the order not yet confirmed
+    COMMITTED = "COMMITTED"  # sold: the stock stays taken
+    RELEASED = "RELEASED"  # given up before being sold: stock back, the order id spent
+    RETURNED = "RETURNED"  # cancelled after reserving or selling: stock back
+
+
+@dataclass(frozen=True)
+class ReservedLine:
+    """One product of a reservation, at the name and unit price it had when reserved."""
+
+    product_id: str
+    name: str
+    unit_price: Decimal
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """The stock one order holds; a RELEASED reservation without lines is a tombstone."""
+
+    order_id: str
+    status: ReservationStatus
+    lines: tuple[ReservedLine, ...]
+    created_at: str
+    updated_at: str
+
+    @property
+    def total_price(self) -> Decimal:
+        return sum((line.unit_price * line.quantity for line in self.lines), Decimal(0))
+
+    def quantities(self) -> dict[str, int]:
+        return {line.product_id: line.quantity for line in self.lines}
+
+
+@dataclass(frozen=True)
+class StockedProduct:
+    """What a reservation needs to know of a product: its name, price and stock."""
+
+    product_id: str
+    name: str
+    price: Decimal
+    inventory_count: int
+
+
+@dataclass(frozen=True)
+class ShortLine:
+    """A line asking for more than is in stock (a missing product has none)."""
+
+    product_id: str
+    requested: int
+    available: int
+
+
+@dataclass(frozen=True)
+class StockPosition:
+    """Where a product's stock is: on the shelf, held for unconfirmed orders, or sold."""
+
+    current: int
+    reserved: int
+    sold: int
+
+
+class ReservationNotFound(NotFound):
+    """The order has no reservation."""
+
+
+class ReservationConflict(Conflict):
+    """The order's reservation is in a state, or holds items, that forbid this step."""
+
+
+class OutOfStock(Conflict):
+    """Some lines ask for more than is in stock; `short_items` names every one of them."""
+
+    def __init__(self, short: list[ShortLine]):
+        names = ", ".join(line.product_id for line in short)
+        super().__init__(
+            f"Not enough stock for: {names}. Nothing was reserved.",
+            short_items=[
+                {"product_id": line.product_id, "requested": line.requested, "available": line.available}
+                for line in short
+            ],
+        )
+
+
+class ReservationBusy(ServiceUnavailable):
+    """The products or the reservation kept changing under every attempt; retry shortly."""
+
+
+class WriteLost(Exception):
+    """A reservation write was refused because the table changed; the rules decide what next."""
+
+
+class ReservationTaken(WriteLost):
+    """The order already has a reservation (or a release tombstone); `existing` is it, if known."""
+
+    def __init__(self, existing: Reservation | None):
+        super().__init__("the order already has a reservation")
+        self.existing = existing
+
+
+class PricesMoved(WriteLost):
+    """A product's price changed, or a product appeared, since it was read."""
+
+
+class StatusMoved(WriteLost):
+    """The reservation left the status a step started from; `current` is it now, if known."""
+
+    def __init__(self, current: Reservation | None):
+        super().__init__("the reservation's status changed")
+        self.current = current
+
+
+class ProductsGone(WriteLost):
+    """Products whose stock was to be given back have been deleted from the catalogue."""
+
+    def __init__(self, product_ids: frozenset[str]):
+        super().__init__(f"deleted products: {sorted(product_ids)}")
+        self.product_ids = product_ids
+
+
+class WriteContended(WriteLost):
+    """DynamoDB cancelled the transaction in a race with another one; worth a retry."""
+
+
+def _backoff(attempt: int) -> float:
+    """Full jitter, so retries of racing writers spread out instead of colliding again."""
+    return random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))  # noqa: S311
+
+
+def reserve(
+    repository: ReservationRepository,
+    order_id: str,
+    quantities: Mapping[str, int],
+    sleep: Sleep = time.sleep,
+) -> tuple[Reservation, bool]:
+    """Reserve every line or none, at the catalogue's current prices; True when newly reserved.
+
+    An identical replay answers the existing reservation. Other items for the same order, or an
+    order already given up (released), are a conflict; short stock names every short line.
+    """
+    existing = repository.find(order_id)
+    if existing is not None:
+        return _replayed(existing, quantities), False
+    for attempt in range(MAX_RESERVE_ATTEMPTS):
+        products = repository.products(list(quantities))
+        now = utc_now()
+        lines = tuple(
+            ReservedLine(product_id, product.name, product.price, quantity)
+            for product_id, quantity in quantities.items()
+            if (product := products.get(product_id))
+        )
+        absent = {pid: quantity for pid, quantity in quantities.items() if pid not in products}
+        reservation = Reservation(order_id, ReservationStatus.RESERVED, lines, now, now)
+        try:
+            repository.reserve(reservation, absent)
+        except ReservationTaken as taken:
+            existing = taken.existing or repository.find(order_id)
+            if existing is not None:
+                return _replayed(existing, quantities), False
+        except PricesMoved:
+            continue
+        except WriteContended:
+            sleep(_backoff(attempt))
+        else:
+            return reservation, True
+    raise ReservationBusy(f"The stock for order {order_id} kept changing; retry shortly.")
+
+
+def _replayed(existing: Reservation, quantities: Mapping[str, int]) -> Reservation:
+    if existing.status is ReservationStatus.RELEASED:
+        raise ReservationConflict(f"Order {existing.order_id} was given up; it cannot reserve stock again.")
+    if existing.quantities() != dict(quantities):
+        raise ReservationConflict(f"Order {existing.order_id} already holds a reservation of other items.")
+    return existing
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A status change: which statuses it moves from, where it is already done, and the stock."""
+
+    verb: str
+    target: ReservationStatus
+    moves_from: frozenset[ReservationStatus]
+    done_in: frozenset[ReservationStatus]
+    gives_stock_back: bool
+
+
+_RELEASE = _Step(
+    "released",
+    ReservationStatus.RELEASED,
+    moves_from=frozenset({ReservationStatus.RESERVED}),
+    # A returned reservation holds nothing either, so releasing it has nothing left to do.
+    done_in=frozenset({ReservationStatus.RELEASED, ReservationStatus.RETURNED}),
+    gives_stock_back=True,
+)
+_COMMIT = _Step(
+    "committed",
+    ReservationStatus.COMMITTED,
+    moves_from=frozenset({ReservationStatus.RESERVED}),
+    done_in=frozenset({ReservationStatus.COMMITTED}),
+    gives_stock_back=False,
+)
+_RETURN = _Step(
+    "returned",
+    ReservationStatus.RETURNED,
+    moves_from=frozenset({ReservationStatus.RESERVED, ReservationStatus.COMMITTED}),
+    done_in=frozenset({ReservationStatus.RETURNED, ReservationStatus.RELEASED}),
+    gives_stock_back=True,
+)
+
+
+def release(repository: ReservationRepository, order_id: str, sleep: Sleep = time.sleep) -> Reservation:
+    """Give a RESERVED order's stock back; a sold (COMMITTED) one is a conflict.
+
+    With no reservation at all a RELEASED tombstone is written, so a reserve arriving late for
+    the order can never take stock afterwards.
+    """
+    return _take_step(repository, order_id, _RELEASE, sleep)
+
+
+def commit(repository: ReservationRepository, order_id: str, sleep: Sleep = time.sleep) -> Reservation:
+    """Mark a RESERVED order's stock as sold; it stays taken."""
+    return _take_step(repository, order_id, _COMMIT, sleep)
+
+
+def return_stock(repository: ReservationRepository, order_id: str, sleep: Sleep = time.sleep) -> Reservation:
+    """Give a cancelled order's stock back, whether it was only reserved or already sold."""
+    return _take_step(repository, order_id, _RETURN, sleep)
+
+
+def reservation_of(repository: ReservationRepository, order_id: str) -> Reservation:
+    """The order's reservation, whatever its status."""
+    reservation = repository.find(order_id)
+    if reservation is None:
+        raise ReservationNotFound(f"Order {order_id} has no reservation.")
+    return reservation
+
+
+def _take_step(repository: ReservationRepository, order_id: str, step: _Step, sleep: Sleep) -> Reservation:
+    """Apply `step` once; a repeat, or a step another request already took, answers unchanged."""
+    current = repository.find(order_id)
+    deleted: frozenset[str] = frozenset()
+    for attempt in range(MAX_TRANSITION_ATTEMPTS):
+        if current is None:
+            if step is not _RELEASE:
+                raise ReservationNotFound(f"Order {order_id} has no reservation.")
+            now = utc_now()
+            tombstone = Reservation(order_id, ReservationStatus.RELEASED, (), now, now)
+            try:
+                repository.add_tombstone(tombstone)
+            except ReservationTaken as taken:
+                current = taken.existing or repository.find(order_id)
+                continue
+            return tombstone
+        if current.status in step.done_in:
+            return current
+        if current.status not in step.moves_from:
+            raise ReservationConflict(
+                f"Order {order_id}'s reservation is {current.status}; it cannot be {step.verb}."
+            )
+        try:
+            return repository.change_status(
+                current, step.target, give_back=step.gives_stock_back, skip=deleted
+            )
+        except StatusMoved as moved:
+            current = moved.current or repository.find(order_id)
+        except ProductsGone as gone:
+            deleted |= gone.product_ids
+        except WriteContended:
+            sleep(_backoff(attempt))
+    raise ReservationBusy(f"The reservation of order {order_id} kept changing; retry shortly.")
+
+
+def stock_ledger(repository: ReservationRepository) -> dict[str, StockPosition]:
+    """Per product: stock on the shelf, held by RESERVED orders, and sold to COMMITTED ones.
+
+    Read by a full scan, so it is for checks and audits, not for requests: when no reservation
+    is changing, initial stock + restocks == current + reserved + sold for every product.
+    """
+    stock, reservations = repository.census()
+    held = {ReservationStatus.RESERVED: Counter[str](), ReservationStatus.COMMITTED: Counter[str]()}
+    for reservation in reservations:
+        tally = held.get(reservation.status)
+        if tally is not None:
+            for line in reservation.lines:
+                tally[line.product_id] += line.quantity
+    reserved, sold = held[ReservationStatus.RESERVED], held[ReservationStatus.COMMITTED]
+    return {
+        product_id: StockPosition(stock.get(product_id, 0), reserved[product_id], sold[product_id])
+        for product_id in sorted(set(stock) | set(reserved) | set(sold))
+    }
