@@ -21,6 +21,7 @@ from devstack import (
     DevstackError,
     DynamoDBLocal,
     ServiceProcess,
+    ServiceSpec,
     StackEnvironment,
     ensure_jar,
     free_port,
@@ -32,7 +33,14 @@ from dynamo_common import DynamoSettings, create_tables, make_client
 REPO_ROOT = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
 INTEGRATION_FIXTURES = frozenset(
-    {"dynamodb_local", "dynamo_settings", "dynamo_client", "start_service", "stack_variables"}
+    {
+        "dynamodb_local",
+        "dynamo_settings",
+        "dynamo_client",
+        "start_service",
+        "stack_variables",
+        "start_extra_service",
+    }
 )
 
 
@@ -43,6 +51,7 @@ class ServiceStack:
         self._environment = environment
         self._log_dir = log_dir
         self.running: dict[str, ServiceProcess] = {}
+        self.extras: list[ServiceProcess] = []
 
     @classmethod
     def on_free_ports(cls, settings: DynamoSettings, keys: DevKeys, log_dir: Path) -> ServiceStack:
@@ -71,16 +80,27 @@ class ServiceStack:
     def stop_all(self) -> None:
         for name in reversed(list(self.running)):
             self.running.pop(name).stop()
+        for extra in reversed(self.extras):
+            extra.stop()
 
-    def _started(self, name: str) -> ServiceProcess:
-        spec = next((spec for spec in SERVICES if spec.name == name), None)
-        if spec is None:
-            pytest.fail(f"no service named {name!r}; known: {', '.join(s.name for s in SERVICES)}")
-        if not is_importable(spec.module):
-            pytest.fail(f"{spec.module} is not installed; pip install -e services/{name}")
+    def start_extra(self, name: str, overrides: dict[str, str]) -> ServiceProcess:
+        """Another instance of service `name` on a free port, with some variables overridden
+        (e.g. a peer's URL pointing at a fault-injecting proxy); the caller may kill it."""
         service = ServiceProcess(
             name,
-            spec.module,
+            _spec(name).module,
+            env={**self._environment.variables(), **overrides},
+            log_path=self._log_dir / f"{name}-{len(self.extras)}.log",
+            cwd=REPO_ROOT,
+        )
+        self.extras.append(service)
+        _or_fail(service.start)
+        return service
+
+    def _started(self, name: str) -> ServiceProcess:
+        service = ServiceProcess(
+            name,
+            _spec(name).module,
             env=self._environment.variables(),
             log_path=self._log_dir / f"{name}.log",
             port=int(self._environment.service_urls[name].rsplit(":", 1)[1]),
@@ -88,6 +108,15 @@ class ServiceStack:
         )
         _or_fail(service.start)
         return service
+
+
+def _spec(name: str) -> ServiceSpec:
+    spec = next((spec for spec in SERVICES if spec.name == name), None)
+    if spec is None:
+        pytest.fail(f"no service named {name!r}; known: {', '.join(s.name for s in SERVICES)}")
+    if not is_importable(spec.module):
+        pytest.fail(f"{spec.module} is not installed; pip install -e services/{name}")
+    return spec
 
 
 _STACK = pytest.StashKey[ServiceStack]()
@@ -116,8 +145,8 @@ def pytest_runtest_makereport(
     report = yield
     stack = item.config.stash.get(_STACK, None)
     if report.failed and stack is not None:
-        for name, service in stack.running.items():
-            report.sections.append((f"{name} log (last lines)", service.log_tail()))
+        for service in [*stack.running.values(), *stack.extras]:
+            report.sections.append((f"{service.log_path.name} (last lines)", service.log_tail()))
     return report
 
 
@@ -168,3 +197,12 @@ def start_service(
 def stack_variables(start_service: Callable[[str], str], request: pytest.FixtureRequest) -> dict[str, str]:
     """The environment variables the running services were started with."""
     return request.config.stash[_STACK].variables
+
+
+@pytest.fixture(scope="session")
+def start_extra_service(
+    start_service: Callable[[str], str], request: pytest.FixtureRequest
+) -> Callable[..., ServiceProcess]:
+    """`start_extra_service(name, {"SHOPSMART_…": value})` → a started ServiceProcess of its own,
+    sharing the session's tables and keys; stopped at the end of the session."""
+    return request.config.stash[_STACK].start_extra

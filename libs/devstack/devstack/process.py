@@ -83,7 +83,8 @@ class BackgroundServer(ABC):
         ensure_port_free(self.port, self.name)
         command = self.command()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("wb") as log:
+        # Appended, so a server restarted by a test keeps the log of its previous life.
+        with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(  # noqa: S603 - our own command line, no shell
                 command,
                 stdin=subprocess.DEVNULL,
@@ -112,6 +113,15 @@ class BackgroundServer(ABC):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group at once, as a crash would: no shutdown, no goodbyes."""
+        process = self._process
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         return log_tail(self.log_path, lines)

@@ -1,0 +1,32 @@
+"""The ShopSmart cart service."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from cart_service.api import PRODUCTS_CLIENT_EXTENSION, REPOSITORY_EXTENSION, cart, internal
+from cart_service.repository import CartRepository
+from dynamo_common import CARTS
+from service_kit.app import init_dynamodb, init_service, load_config, service_client
+
+DEFAULTS: dict[str, Any] = {
+    "API_TITLE": "ShopSmart cart",
+    "PRODUCTS_URL": "http://127.0.0.1:8001",
+}
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the cart app: defaults, then `SHOPSMART_*` variables, then `config`."""
+    app = Flask(__name__)
+    load_config(app, DEFAULTS, config)
+    client, settings = init_dynamodb(app)
+    repository = CartRepository(client, settings.table_name(CARTS))
+    app.extensions[REPOSITORY_EXTENSION] = repository
+    app.extensions[PRODUCTS_CLIENT_EXTENSION] = service_client(app, "products", app.config["PRODUCTS_URL"])
+    api = init_service(app, "cart", repository.ping)
+    api.register_blueprint(cart)
+    api.register_blueprint(internal)
+    return app

@@ -1,0 +1,268 @@
+"""The cart's rules: lines and their limits, the shopper's view, and what checkout takes away.
+
+The functions take the repository and a products lookup as arguments, so tests call them directly
+with fakes or with a repository on moto.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from service_kit.problems import Conflict, NotFound, ValidationFailed
+
+MAX_QUANTITY = 99
+MAX_LINES = 50
+MAX_WRITE_ATTEMPTS = 5
+PRODUCT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+_valid_product_id = re.compile(PRODUCT_ID_PATTERN)
+
+
+class ProductNotFound(NotFound):
+    """No product has this id, so it cannot go into a cart."""
+
+
+class LineNotFound(NotFound):
+    """The caller's cart has no line for this product."""
+
+
+class QuantityLimitExceeded(ValidationFailed):
+    """The change would put more than the most a line may hold into one line."""
+
+
+class CartFull(ValidationFailed):
+    """The cart already holds the most distinct products it may."""
+
+
+class CartBusy(Conflict):
+    """The cart kept changing under concurrent writes; the caller may retry."""
+
+
+@dataclass(frozen=True)
+class CartLine:
+    """One product in a user's cart; `added_at` is the first add, kept while the line lives."""
+
+    user_id: str
+    product_id: str
+    quantity: int
+    added_at: str
+    checkout_orders: frozenset[str] = frozenset()
+
+    def added_after(self, moment: datetime) -> bool:
+        return datetime.fromisoformat(self.added_at) > moment
+
+
+@dataclass(frozen=True)
+class ProductSummary:
+    """What the cart shows of a product, as the products service describes it now."""
+
+    product_id: str
+    name: str
+    price: Decimal
+    inventory_count: int
+    image_url: str | None = None
+
+
+class ProductLookup(Protocol):
+    """The catalogue as the cart sees it (the products service over HTTP, or a fake in tests)."""
+
+    def find(self, product_id: str) -> ProductSummary | None: ...
+
+    def find_many(self, product_ids: Sequence[str]) -> dict[str, ProductSummary]: ...
+
+
+@dataclass(frozen=True)
+class CartEntry:
+    """A line as the shopper sees it, with the product's current details when it still exists."""
+
+    product_id: str
+    quantity: int
+    product: ProductSummary | None
+
+    @property
+    def available(self) -> bool:
+        return self.product is not None
+
+    @property
+    def name(self) -> str | None:
+        return self.product.name if self.product else None
+
+    @property
+    def price(self) -> Decimal | None:
+        return self.product.price if self.product else None
+
+    @property
+    def inventory_count(self) -> int | None:
+        return self.product.inventory_count if self.product else None
+
+    @property
+    def image_url(self) -> str | None:
+        return self.product.image_url if self.product else None
+
+    @property
+    def line_total(self) -> Decimal | None:
+        return self.product.price * self.quantity if self.product else None
+
+
+@dataclass(frozen=True)
+class CartView:
+    """The shopper's cart; lines whose product is gone are shown but not charged."""
+
+    items: list[CartEntry]
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((entry.line_total for entry in self.items if entry.line_total is not None), Decimal(0))
+
+
+@dataclass(frozen=True)
+class CheckoutRead:
+    """The lines an order is built from, and when they were read."""
+
+    user_id: str
+    items: list[CartLine]
+    read_at: str
+
+
+@dataclass(frozen=True)
+class BoughtItem:
+    product_id: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class CheckoutRemovals:
+    """What an order's checkout took from the cart, and what it left because it came later."""
+
+    order_id: str
+    removed: list[BoughtItem] = field(default_factory=list)
+    kept: list[BoughtItem] = field(default_factory=list)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def timestamp(moment: datetime) -> str:
+    """ISO 8601 UTC with microseconds, so lines added just after a checkout read sort after it."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def is_product_id(product_id: str) -> bool:
+    return bool(_valid_product_id.match(product_id))
+
+
+def view_cart(repository: Any, products: ProductLookup, user_id: str) -> CartView:
+    """The user's lines with their products' current details, fetched in one call for all lines."""
+    lines = repository.lines(user_id)
+    found = products.find_many([line.product_id for line in lines]) if lines else {}
+    return CartView([CartEntry(line.product_id, line.quantity, found.get(line.product_id)) for line in lines])
+
+
+def add_to_cart(
+    repository: Any, products: ProductLookup, user_id: str, product_id: str, quantity: int
+) -> CartLine:
+    """Add `quantity` of a product, to its line if there is one; a line holds at most 99."""
+    _require_product(products, product_id)
+    return _change_line(repository, user_id, product_id, lambda current: current + quantity)
+
+
+def set_quantity(
+    repository: Any, products: ProductLookup, user_id: str, product_id: str, quantity: int
+) -> CartLine:
+    """Set a line's quantity, creating the line when the product has none yet."""
+    _require_product(products, product_id)
+    return _change_line(repository, user_id, product_id, lambda _: quantity)
+
+
+def remove_line(repository: Any, user_id: str, product_id: str) -> None:
+    if not is_product_id(product_id):
+        raise LineNotFound(f"Your cart has no line for {product_id}.")
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        if repository.remove(user_id, product_id):
+            return
+    raise CartBusy("Your cart is changing too often to remove the line; retry.")
+
+
+def empty_cart(repository: Any, user_id: str) -> None:
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        if repository.clear(user_id):
+            return
+    raise CartBusy("Your cart is changing too often to empty it; retry.")
+
+
+def read_for_checkout(repository: Any, user_id: str) -> CheckoutRead:
+    """The lines as they stand now; `read_at` is taken after the read, so every line read is older."""
+    lines = repository.lines(user_id)
+    return CheckoutRead(user_id, lines, timestamp(utc_now()))
+
+
+def remove_bought(
+    repository: Any, user_id: str, order_id: str, read_at: datetime, items: Sequence[BoughtItem]
+) -> CheckoutRemovals:
+    """Take an order's quantities out of the cart it was read from, once however often asked.
+
+    A line added after `read_at` was not part of the order and stays. A line holding more than was
+    bought keeps the rest, and remembers the order so a repeat takes nothing more; any other line
+    goes. A line already gone counts as removed.
+    """
+    outcome = CheckoutRemovals(order_id)
+    for item in items:
+        taken = _remove_one(repository, user_id, order_id, read_at, item)
+        (outcome.removed if taken else outcome.kept).append(item)
+    return outcome
+
+
+def _remove_one(repository: Any, user_id: str, order_id: str, read_at: datetime, item: BoughtItem) -> bool:
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        line = repository.line(user_id, item.product_id)
+        if line is None or order_id in line.checkout_orders:
+            return True
+        if line.added_after(read_at):
+            return False
+        if line.quantity > item.quantity:
+            done = repository.take_from_line(line, item.quantity, order_id)
+        else:
+            done = repository.delete_bought_line(line)
+        if done:
+            return True
+    raise CartBusy(f"The cart line for {item.product_id} is changing too often; retry.")
+
+
+def _require_product(products: ProductLookup, product_id: str) -> None:
+    if not is_product_id(product_id) or products.find(product_id) is None:
+        raise ProductNotFound(f"No product {product_id}.")
+
+
+def _change_line(
+    repository: Any, user_id: str, product_id: str, new_quantity: Callable[[int], int]
+) -> CartLine:
+    """Write a line's new quantity, re-reading and retrying when a concurrent write got there first."""
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        current = repository.line(user_id, product_id)
+        held = current.quantity if current else 0
+        quantity = new_quantity(held)
+        if quantity > MAX_QUANTITY:
+            raise QuantityLimitExceeded(
+                f"A cart line holds at most {MAX_QUANTITY}; it has {held}, so at most "
+                f"{MAX_QUANTITY - held} more can be added.",
+                errors={
+                    "json": {"quantity": [f"The line would hold {quantity}; the limit is {MAX_QUANTITY}."]}
+                },
+            )
+        if current is None:
+            line = CartLine(user_id, product_id, quantity, timestamp(utc_now()))
+        else:
+            line = CartLine(user_id, product_id, quantity, current.added_at, current.checkout_orders)
+        try:
+            if repository.save(line, expected=current):
+                return line
+        except CartFull:
+            if not repository.drop_expired_lines(user_id):
+                raise
+    raise CartBusy("Your cart is changing too often to update; retry.")

@@ -1,0 +1,325 @@
+"""The carts table: one item per cart line, and one header item per cart.
+
+The header (sort key `#cart`) holds the set of product ids that have a line. Every write of a line
+changes the header in the same transaction, and adding an id is conditional on the set holding fewer
+than 50, so the line limit holds under any concurrency. Lines expire through TTL one by one, which
+the header cannot see: a line whose `ExpiresAt` has passed counts as gone everywhere, and a full
+header is checked against the live lines (`drop_expired_lines`) before a new line is refused.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from cart_service.cart import MAX_LINES, CartFull, CartLine, LineNotFound
+from dynamo_common import (
+    TransactionCancelled,
+    expression_values,
+    from_item,
+    to_item,
+    translated_errors,
+)
+from dynamo_common import attributes as attr
+
+CART_HEADER = "#cart"
+LINE_TTL_SECONDS = 30 * 24 * 60 * 60
+TRANSACTION_LIMIT = 100
+CONDITION_FAILED = "ConditionalCheckFailed"
+
+_LINE_NAMES = {
+    "#product": attr.PRODUCT_ID,
+    "#qty": attr.QUANTITY,
+    "#added": attr.ADDED_AT,
+    "#expires": attr.EXPIRES_AT,
+}
+
+
+def line_from_item(item: dict[str, Any]) -> CartLine:
+    values = from_item(item)
+    return CartLine(
+        user_id=values[attr.USER_ID],
+        product_id=values[attr.PRODUCT_ID],
+        quantity=int(values[attr.QUANTITY]),
+        added_at=values[attr.ADDED_AT],
+        checkout_orders=frozenset(values.get(attr.CHECKOUT_ORDER_IDS, ())),
+    )
+
+
+def _key(user_id: str, product_id: str) -> dict[str, Any]:
+    return to_item({attr.USER_ID: user_id, attr.PRODUCT_ID: product_id})
+
+
+def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _names(*placeholders: str) -> dict[str, str]:
+    """The ExpressionAttributeNames for these placeholders (DynamoDB refuses unused ones)."""
+    return {placeholder: _LINE_NAMES[placeholder] for placeholder in placeholders}
+
+
+class CartRepository:
+    """Cart lines and cart headers in the carts table."""
+
+    def __init__(self, client: Any, table_name: str):
+        self._client = client
+        self.table_name = table_name
+
+    def lines(self, user_id: str) -> list[CartLine]:
+        """The user's live lines in the order they were added (a consistent read)."""
+        request = {
+            "TableName": self.table_name,
+            "ConsistentRead": True,
+            # Product ids start with a letter or digit, so they all sort after the "#cart" header;
+            # a key condition skips it (DynamoDB refuses filters on key attributes).
+            "KeyConditionExpression": "#user = :user AND #product > :header",
+            "FilterExpression": "#expires > :now",
+            "ExpressionAttributeNames": {"#user": attr.USER_ID, **_names("#product", "#expires")},
+            "ExpressionAttributeValues": expression_values(
+                {":user": user_id, ":header": CART_HEADER, ":now": self._now()}
+            ),
+        }
+        lines = [line_from_item(item) for item in self._query_all(request)]
+        return sorted(lines, key=lambda line: (line.added_at, line.product_id))
+
+    def line(self, user_id: str, product_id: str) -> CartLine | None:
+        """The user's live line for this product (a consistent read), None when there is none."""
+        with translated_errors():
+            response = self._client.get_item(
+                TableName=self.table_name, Key=_key(user_id, product_id), ConsistentRead=True
+            )
+        item = response.get("Item")
+        if not item or product_id == CART_HEADER or attr.QUANTITY not in item:
+            return None
+        if int(from_item(item)[attr.EXPIRES_AT]) <= self._now():
+            return None
+        return line_from_item(item)
+
+    def save(self, line: CartLine, expected: CartLine | None) -> bool:
+        """Write `line` if the stored line is still `expected` (None: no live line); False if not.
+
+        Raises CartFull when the line is new and the cart already has the most lines it may.
+        """
+        now = self._now()
+        values: dict[str, Any] = {
+            ":qty": line.quantity,
+            ":added": line.added_at,
+            ":expires": now + LINE_TTL_SECONDS,
+            ":now": now,
+        }
+        update = "SET #qty = :qty, #added = :added, #expires = :expires"
+        if expected is None:
+            # A line past its ExpiresAt that TTL has not deleted yet is replaced like a missing one.
+            names = {**_names("#product", "#qty", "#added", "#expires"), "#orders": attr.CHECKOUT_ORDER_IDS}
+            condition = "attribute_not_exists(#product) OR #expires <= :now"
+            update += " REMOVE #orders"
+        else:
+            names = _names("#qty", "#added", "#expires")
+            condition = "#expires > :now AND #added = :seen_added AND #qty = :seen_qty"
+            values.update({":seen_added": expected.added_at, ":seen_qty": expected.quantity})
+        write = {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": _key(line.user_id, line.product_id),
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": expression_values(values),
+            }
+        }
+        header = self._header_change(line.user_id, now, adding=line.product_id)
+        try:
+            self._transact([write, header])
+        except TransactionCancelled as exc:
+            # One code per action, in order: the line's write, then the header's.
+            if exc.conflicted or exc.codes[:1] == [CONDITION_FAILED]:
+                return False
+            if exc.codes[1:2] == [CONDITION_FAILED]:
+                raise CartFull(f"A cart holds at most {MAX_LINES} different products.") from exc
+            raise
+        return True
+
+    def remove(self, user_id: str, product_id: str) -> bool:
+        """Delete the user's live line for this product; False when a concurrent write interfered."""
+        now = self._now()
+        delete = {
+            "Delete": {
+                "TableName": self.table_name,
+                "Key": _key(user_id, product_id),
+                "ConditionExpression": "attribute_exists(#product) AND #expires > :now",
+                "ExpressionAttributeNames": _names("#product", "#expires"),
+                "ExpressionAttributeValues": expression_values({":now": now}),
+            }
+        }
+        try:
+            self._transact([delete, self._header_change(user_id, now, removing=[product_id])])
+        except TransactionCancelled as exc:
+            if exc.codes and exc.codes[0] == CONDITION_FAILED:
+                raise LineNotFound(f"Your cart has no line for {product_id}.") from exc
+            if exc.conflicted:
+                return False
+            raise
+        return True
+
+    def clear(self, user_id: str) -> bool:
+        """Delete every line of the user's cart; False when a concurrent write interfered.
+
+        The header loses exactly the ids deleted, so a line added meanwhile stays counted.
+        """
+        request = {
+            "TableName": self.table_name,
+            "ConsistentRead": True,
+            "KeyConditionExpression": "#user = :user",
+            "ProjectionExpression": "#product",
+            "ExpressionAttributeNames": {"#user": attr.USER_ID, **_names("#product")},
+            "ExpressionAttributeValues": expression_values({":user": user_id}),
+        }
+        stored_ids = (from_item(item)[attr.PRODUCT_ID] for item in self._query_all(request))
+        product_ids = [product_id for product_id in stored_ids if product_id != CART_HEADER]
+        now = self._now()
+        for chunk in _chunks(product_ids, TRANSACTION_LIMIT - 1):
+            deletes = [{"Delete": {"TableName": self.table_name, "Key": _key(user_id, pid)}} for pid in chunk]
+            if not self._transact_if_unchanged([*deletes, self._header_change(user_id, now, removing=chunk)]):
+                return False
+        return True
+
+    def drop_expired_lines(self, user_id: str) -> bool:
+        """Drop from the header the ids whose line has expired; True when some were (or may be) gone.
+
+        Each dropped id is checked in the same transaction to still have no live line, so a line
+        re-added meanwhile keeps its place.
+        """
+        with translated_errors():
+            response = self._client.get_item(
+                TableName=self.table_name, Key=_key(user_id, CART_HEADER), ConsistentRead=True
+            )
+        listed = set(from_item(response.get("Item") or {}).get(attr.LINE_PRODUCT_IDS, ()))
+        gone = sorted(listed - {line.product_id for line in self.lines(user_id)})
+        if not gone:
+            return False
+        now = self._now()
+        checks = [
+            {
+                "ConditionCheck": {
+                    "TableName": self.table_name,
+                    "Key": _key(user_id, pid),
+                    "ConditionExpression": "attribute_not_exists(#product) OR #expires <= :now",
+                    "ExpressionAttributeNames": _names("#product", "#expires"),
+                    "ExpressionAttributeValues": expression_values({":now": now}),
+                }
+            }
+            for pid in gone
+        ]
+        self._transact_if_unchanged([*checks, self._header_change(user_id, now, removing=gone)])
+        return True
+
+    def take_from_line(self, line: CartLine, quantity: int, order_id: str) -> bool:
+        """Take an order's `quantity` off `line`, once per order; False if the line changed."""
+        now = self._now()
+        update = {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": _key(line.user_id, line.product_id),
+                "UpdateExpression": "SET #qty = #qty - :bought, #expires = :expires ADD #orders :order_ids",
+                "ConditionExpression": (
+                    "#expires > :now AND #added = :seen_added AND #qty = :seen_qty "
+                    "AND NOT contains(#orders, :order_id)"
+                ),
+                "ExpressionAttributeNames": {
+                    **_names("#qty", "#added", "#expires"),
+                    "#orders": attr.CHECKOUT_ORDER_IDS,
+                },
+                "ExpressionAttributeValues": expression_values(
+                    {
+                        ":bought": quantity,
+                        ":expires": now + LINE_TTL_SECONDS,
+                        ":now": now,
+                        ":seen_added": line.added_at,
+                        ":seen_qty": line.quantity,
+                        ":order_id": order_id,
+                        ":order_ids": {order_id},
+                    }
+                ),
+            }
+        }
+        return self._transact_if_unchanged([update, self._header_change(line.user_id, now)])
+
+    def delete_bought_line(self, line: CartLine) -> bool:
+        """Delete `line` because an order bought all of it; False if the line changed."""
+        now = self._now()
+        delete = {
+            "Delete": {
+                "TableName": self.table_name,
+                "Key": _key(line.user_id, line.product_id),
+                "ConditionExpression": "#expires > :now AND #added = :seen_added AND #qty = :seen_qty",
+                "ExpressionAttributeNames": _names("#qty", "#added", "#expires"),
+                "ExpressionAttributeValues": expression_values(
+                    {":now": now, ":seen_added": line.added_at, ":seen_qty": line.quantity}
+                ),
+            }
+        }
+        header = self._header_change(line.user_id, now, removing=[line.product_id])
+        return self._transact_if_unchanged([delete, header])
+
+    def ping(self) -> None:
+        with translated_errors():
+            self._client.describe_table(TableName=self.table_name)
+
+    def _header_change(
+        self, user_id: str, now: int, adding: str | None = None, removing: Iterable[str] = ()
+    ) -> dict[str, Any]:
+        """The header's part of a line write: its TTL refreshed, and the line's id listed or not."""
+        names = {"#expires": attr.EXPIRES_AT}
+        values: dict[str, Any] = {":expires": now + LINE_TTL_SECONDS}
+        update = "SET #expires = :expires"
+        change: dict[str, Any] = {"TableName": self.table_name, "Key": _key(user_id, CART_HEADER)}
+        removed = set(removing)
+        if adding is not None:
+            names["#lines"] = attr.LINE_PRODUCT_IDS
+            values.update({":ids": {adding}, ":id": adding, ":max": MAX_LINES})
+            update += " ADD #lines :ids"
+            change["ConditionExpression"] = (
+                "attribute_not_exists(#lines) OR size(#lines) < :max OR contains(#lines, :id)"
+            )
+        elif removed:
+            names["#lines"] = attr.LINE_PRODUCT_IDS
+            values[":ids"] = removed
+            update += " DELETE #lines :ids"
+        change.update(
+            UpdateExpression=update,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=expression_values(values),
+        )
+        return {"Update": change}
+
+    def _query_all(self, request: dict[str, Any]) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        start_key = None
+        while True:
+            arguments = dict(request, **({"ExclusiveStartKey": start_key} if start_key else {}))
+            with translated_errors():
+                response = self._client.query(**arguments)
+            items.extend(response.get("Items", []))
+            start_key = response.get("LastEvaluatedKey")
+            if start_key is None:
+                return items
+
+    def _transact(self, actions: list[dict[str, Any]]) -> None:
+        with translated_errors():
+            self._client.transact_write_items(TransactItems=actions)
+
+    def _transact_if_unchanged(self, actions: list[dict[str, Any]]) -> bool:
+        try:
+            self._transact(actions)
+        except TransactionCancelled as exc:
+            if CONDITION_FAILED in exc.codes or exc.conflicted:
+                return False
+            raise
+        return True
+
+    @staticmethod
+    def _now() -> int:
+        return int(time.time())

@@ -1,0 +1,96 @@
+"""Request and response shapes of the cart API, public and internal."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from cart_service.cart import MAX_LINES, MAX_QUANTITY, PRODUCT_ID_PATTERN
+
+ORDER_ID_MAX_LENGTH = 128
+
+
+def _quantity(**kwargs: object) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY), **kwargs)
+
+
+class Money(fields.Decimal):
+    """An exact amount: a Decimal in Python, a string with two places in JSON."""
+
+    def __init__(self, **kwargs: object):
+        super().__init__(places=2, as_string=True, **kwargs)
+
+
+class LineAddSchema(Schema):
+    product_id = fields.String(required=True, validate=validate.Regexp(PRODUCT_ID_PATTERN))
+    quantity = _quantity(required=True)
+
+
+class LineQuantitySchema(Schema):
+    quantity = _quantity(required=True)
+
+
+class CartLineSchema(Schema):
+    product_id = fields.String(dump_only=True)
+    quantity = fields.Integer(dump_only=True)
+    added_at = fields.String(dump_only=True)
+
+
+class CartEntrySchema(Schema):
+    product_id = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+    name = fields.String(allow_none=True, required=True)
+    price = Money(allow_none=True, required=True)
+    inventory_count = fields.Integer(allow_none=True, required=True)
+    image_url = fields.String(allow_none=True, required=True)
+    line_total = Money(allow_none=True, required=True)
+    available = fields.Boolean(
+        required=True, metadata={"description": "False when the product no longer exists."}
+    )
+
+
+class CartViewSchema(Schema):
+    items = fields.List(fields.Nested(CartEntrySchema), required=True)
+    subtotal = Money(required=True, metadata={"description": "The total of the available lines."})
+
+
+class CheckoutLineSchema(Schema):
+    product_id = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+    added_at = fields.String(required=True)
+
+
+class CheckoutReadSchema(Schema):
+    user_id = fields.String(required=True)
+    items = fields.List(fields.Nested(CheckoutLineSchema), required=True)
+    read_at = fields.String(required=True, metadata={"description": "When the lines were read (UTC)."})
+
+
+class BoughtItemSchema(Schema):
+    product_id = fields.String(required=True, validate=validate.Regexp(PRODUCT_ID_PATTERN))
+    quantity = _quantity(required=True)
+
+
+class CheckoutRemovalsArgsSchema(Schema):
+    order_id = fields.String(required=True, validate=validate.Length(min=1, max=ORDER_ID_MAX_LENGTH))
+    read_at = fields.AwareDateTime(
+        required=True, metadata={"description": "The `read_at` of the cart read the order was built from."}
+    )
+    items = fields.List(
+        fields.Nested(BoughtItemSchema), required=True, validate=validate.Length(min=1, max=MAX_LINES)
+    )
+
+    @validates_schema
+    def _one_entry_per_product(self, data: dict, **_: object) -> None:
+        product_ids = [item["product_id"] for item in data.get("items", [])]
+        if len(product_ids) != len(set(product_ids)):
+            raise ValidationError("Each product may appear only once.", "items")
+
+
+class CheckoutRemovalsSchema(Schema):
+    order_id = fields.String(required=True)
+    removed = fields.List(fields.Nested(BoughtItemSchema), required=True)
+    kept = fields.List(
+        fields.Nested(BoughtItemSchema),
+        required=True,
+        metadata={"description": "Items left alone because their line was added after `read_at`."},
+    )
