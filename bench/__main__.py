@@ -16,6 +16,7 @@ from typing import Any
 
 import urllib3
 
+from bench.checkout import CheckoutBench
 from bench.measure import compare
 from bench.stack import BenchStack, bench_stack
 from dynamo_common import PRODUCTS, to_value
@@ -74,10 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     log_dir = Path(__file__).resolve().parent / "logs"
-    print(f"starting DynamoDB Local and the products service (logs in {log_dir})…", flush=True)
-    with bench_stack(("products",), log_dir) as stack:
-        print(f"measuring {args.runs} calls per side, alternated…", flush=True)
+    print(f"starting DynamoDB Local and the services (logs in {log_dir})…", flush=True)
+    with bench_stack(("products", "cart", "orders"), log_dir) as stack:
+        print(f"reads: {args.runs} calls per side, alternated…", flush=True)
         scenarios = product_reads(stack, args.runs)
+        print("checkout by cart size (1, 10, 50 lines), alternated with its raw calls…", flush=True)
+        scenarios["checkout"] = CheckoutBench(stack).run()
     results = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
@@ -85,7 +88,14 @@ def main(argv: list[str] | None = None) -> int:
         "scenarios": scenarios,
     }
     args.output.write_text(json.dumps(results, indent=2) + "\n")
-    for name, figures in scenarios.items():
+    for lines, figures in scenarios["checkout"].items():
+        capacity = figures["capacity_units_per_checkout"]
+        print(
+            f"checkout {lines:>9}: service p50 {figures['service']['p50_ms']:.1f} ms | raw calls p50 "
+            f"{figures['raw_minimal_calls']['p50_ms']:.1f} ms | ratio {figures['p50_ratio']:.2f} | capacity "
+            f"{capacity['service_median']:.1f} units (minimal calls {capacity['minimal_calls_median']:.1f})"
+        )
+    for name, figures in ((k, v) for k, v in scenarios.items() if k != "checkout"):
         verdict = "meets" if figures["p50_ratio"] <= TARGET_RATIO else "MISSES"
         print(
             f"{name:>15}: service p50 {figures['service']['p50_ms']:.2f} ms "

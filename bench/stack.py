@@ -11,6 +11,7 @@ from typing import Any
 
 from devstack import (
     SERVICES,
+    DevKeys,
     DynamoDBLocal,
     ServiceProcess,
     StackEnvironment,
@@ -29,6 +30,8 @@ class BenchStack:
     client: Any
     environment: StackEnvironment
     urls: dict[str, str]
+    keys: DevKeys
+    log_dir: Path
 
 
 @contextmanager
@@ -66,4 +69,4 @@ def bench_stack(services: tuple[str, ...], log_dir: Path) -> Iterator[BenchStack
                 )
                 process.start()
                 stack.callback(process.stop)
-        yield BenchStack(settings, client, environment, urls)
+        yield BenchStack(settings, client, environment, urls, keys, log_dir)

@@ -209,29 +209,28 @@ def remove_bought(
 
     A line added after `read_at` was not part of the order and stays. A line holding more than was
     bought keeps the rest, and remembers the order so a repeat takes nothing more; any other line
-    goes. A line already gone counts as removed.
+    goes. A line already gone counts as removed. All lines change in one transaction.
     """
-    outcome = CheckoutRemovals(order_id)
-    for item in items:
-        taken = _remove_one(repository, user_id, order_id, read_at, item)
-        (outcome.removed if taken else outcome.kept).append(item)
-    return outcome
-
-
-def _remove_one(repository: Any, user_id: str, order_id: str, read_at: datetime, item: BoughtItem) -> bool:
     for _ in range(MAX_WRITE_ATTEMPTS):
-        line = repository.line(user_id, item.product_id)
-        if line is None or order_id in line.checkout_orders:
-            return True
-        if line.added_after(read_at):
-            return False
-        if line.quantity > item.quantity:
-            done = repository.take_from_line(line, item.quantity, order_id)
-        else:
-            done = repository.delete_bought_line(line)
-        if done:
-            return True
-    raise CartBusy(f"The cart line for {item.product_id} is changing too often; retry.")
+        lines = {line.product_id: line for line in repository.lines(user_id)}
+        outcome = CheckoutRemovals(order_id)
+        takes: list[tuple[CartLine, int]] = []
+        deletes: list[CartLine] = []
+        for item in items:
+            line = lines.get(item.product_id)
+            if line is not None and line.added_after(read_at):
+                outcome.kept.append(item)
+                continue
+            outcome.removed.append(item)
+            if line is None or order_id in line.checkout_orders:
+                continue
+            if line.quantity > item.quantity:
+                takes.append((line, item.quantity))
+            else:
+                deletes.append(line)
+        if not (takes or deletes) or repository.remove_bought_lines(user_id, order_id, takes, deletes):
+            return outcome
+    raise CartBusy("The cart is changing too often to remove the bought lines; retry.")
 
 
 def _require_product(products: ProductLookup, product_id: str) -> None:

@@ -216,10 +216,19 @@ class CartRepository:
         self._transact_if_unchanged([*checks, self._header_change(user_id, now, removing=gone)])
         return True
 
-    def take_from_line(self, line: CartLine, quantity: int, order_id: str) -> bool:
-        """Take an order's `quantity` off `line`, once per order; False if the line changed."""
+    def remove_bought_lines(
+        self, user_id: str, order_id: str, takes: list[tuple[CartLine, int]], deletes: list[CartLine]
+    ) -> bool:
+        """In one transaction, take an order's quantities off `takes` (once per order) and delete
+        `deletes`; False if any of those lines changed since it was read."""
         now = self._now()
-        update = {
+        actions = [self._take_action(line, quantity, order_id, now) for line, quantity in takes]
+        actions += [self._delete_action(line, now) for line in deletes]
+        header = self._header_change(user_id, now, removing=[line.product_id for line in deletes])
+        return self._transact_if_unchanged([*actions, header])
+
+    def _take_action(self, line: CartLine, quantity: int, order_id: str, now: int) -> dict[str, Any]:
+        return {
             "Update": {
                 "TableName": self.table_name,
                 "Key": _key(line.user_id, line.product_id),
@@ -245,12 +254,9 @@ class CartRepository:
                 ),
             }
         }
-        return self._transact_if_unchanged([update, self._header_change(line.user_id, now)])
 
-    def delete_bought_line(self, line: CartLine) -> bool:
-        """Delete `line` because an order bought all of it; False if the line changed."""
-        now = self._now()
-        delete = {
+    def _delete_action(self, line: CartLine, now: int) -> dict[str, Any]:
+        return {
             "Delete": {
                 "TableName": self.table_name,
                 "Key": _key(line.user_id, line.product_id),
@@ -261,8 +267,6 @@ class CartRepository:
                 ),
             }
         }
-        header = self._header_change(line.user_id, now, removing=[line.product_id])
-        return self._transact_if_unchanged([delete, header])
 
     def ping(self) -> None:
         with translated_errors():

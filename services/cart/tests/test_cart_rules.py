@@ -150,20 +150,21 @@ def test_concurrent_adds_to_one_line_are_both_kept(repository, catalogue, monkey
 def test_checkout_racing_an_add_takes_only_what_was_bought(repository, catalogue, monkeypatch):
     add_to_cart(repository, catalogue, "u", "a", 2)
     read_at = datetime.now(UTC)
-    read_line = repository.line
+    read_lines = repository.lines
     raced = []
 
-    def line_then_a_concurrent_add(user_id: str, product_id: str) -> CartLine | None:
-        seen = read_line(user_id, product_id)
+    def lines_then_a_concurrent_add(user_id: str) -> list[CartLine]:
+        seen = read_lines(user_id)
         if not raced:
             raced.append(True)
-            assert repository.save(CartLine("u", "a", 3, seen.added_at), expected=seen)
+            line = seen[0]
+            assert repository.save(CartLine("u", "a", 3, line.added_at), expected=line)
         return seen
 
-    monkeypatch.setattr(repository, "line", line_then_a_concurrent_add)
+    monkeypatch.setattr(repository, "lines", lines_then_a_concurrent_add)
     outcome = remove_bought(repository, "u", "o1", read_at, [BoughtItem("a", 2)])
     assert outcome.removed == [BoughtItem("a", 2)]
-    assert [(line.product_id, line.quantity) for line in repository.lines("u")] == [("a", 1)]
+    assert [(line.product_id, line.quantity) for line in read_lines("u")] == [("a", 1)]
 
 
 def test_a_cart_that_never_stops_changing_ends_in_409(catalogue):

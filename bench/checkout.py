@@ -1,0 +1,212 @@
+"""Checkout through the three services against the minimal DynamoDB calls the saga needs.
+
+Both sides run alternately in one run on one DynamoDB Local. The raw side is the saga's minimal
+sequence: put the order, query the cart, record it, read the prices, one reservation transaction,
+confirm, commit, one transaction removing the cart lines, mark the order done. The service side's
+consumed capacity is read back from the services' own EMF lines (every call carries the
+checkout's X-Request-ID); the raw side's from DynamoDB's answers.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+import urllib3
+
+from bench.measure import Latencies, timed
+from bench.stack import BenchStack
+from devstack import mint_token
+from dynamo_common import CARTS, ORDERS, PRODUCTS, expression_values, metered, to_item, to_value
+from dynamo_common import attributes as attr
+from products_service.repository import ProductRepository
+from products_service.seeding import seed, synthetic_products
+
+CART_SIZES = {1: 120, 10: 30, 50: 8}
+CATALOGUE_SIZE = 60
+
+
+class CheckoutBench:
+    def __init__(self, stack: BenchStack):
+        self.stack = stack
+        self.http = urllib3.PoolManager(maxsize=4, timeout=30.0)
+        self.products_table = stack.settings.table_name(PRODUCTS)
+        self.carts_table = stack.settings.table_name(CARTS)
+        self.orders_table = stack.settings.table_name(ORDERS)
+        products = list(synthetic_products(CATALOGUE_SIZE))
+        seed(ProductRepository(stack.client, self.products_table), products)
+        self.catalogue = {product.product_id: product for product in products}
+
+    def run(self) -> dict[str, Any]:
+        results: dict[str, Any] = {}
+        for lines, runs in CART_SIZES.items():
+            service_ms, raw_ms, request_ids, raw_units = [], [], [], []
+            for run in range(runs):
+                product_ids = list(self.catalogue)[:lines]
+                request_id, elapsed = self._service_checkout(f"bench-{lines}-{run}", product_ids)
+                service_ms.append(elapsed)
+                request_ids.append(request_id)
+                with metered() as meter:
+                    raw_ms.append(self._raw_checkout(f"raw-{lines}-{run}", product_ids))
+                raw_units.append(meter.total_units)
+            service_units = self._service_capacity(request_ids)
+            service, raw = Latencies(service_ms).summary(), Latencies(raw_ms).summary()
+            results[f"{lines}_lines"] = {
+                "service": service,
+                "raw_minimal_calls": raw,
+                "p50_ratio": round(service["p50_ms"] / raw["p50_ms"], 3),
+                "capacity_units_per_checkout": {
+                    "service_median": float(sorted(service_units)[len(service_units) // 2]),
+                    # The design's minimum: the same saga's calls issued directly, nothing else.
+                    "minimal_calls_median": float(sorted(raw_units)[len(raw_units) // 2]),
+                },
+            }
+        return results
+
+    def _service_checkout(self, user_id: str, product_ids: list[str]) -> tuple[str, float]:
+        token = mint_token(user_id, keys=self.stack.keys)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        for product_id in product_ids:
+            body = json.dumps({"product_id": product_id, "quantity": 1})
+            self._expect(200, "POST", f"{self.stack.urls['cart']}/cart/items", headers, body)
+        request_id = uuid.uuid4().hex
+        checkout_headers = {**headers, "Idempotency-Key": uuid.uuid4().hex, "X-Request-ID": request_id}
+        elapsed = timed(
+            lambda: self._expect(201, "POST", f"{self.stack.urls['orders']}/orders", checkout_headers)
+        )
+        return request_id, elapsed
+
+    def _expect(
+        self, status: int, method: str, url: str, headers: dict[str, str], body: str | None = None
+    ) -> None:
+        response = self.http.request(method, url, headers=headers, body=body)
+        if response.status != status:
+            raise RuntimeError(f"{method} {url} answered {response.status}: {response.data[:300]!r}")
+
+    def _raw_checkout(self, user_id: str, product_ids: list[str]) -> float:
+        """The saga's minimal DynamoDB calls, issued directly; returns milliseconds."""
+        client = self.stack.client
+        now = int(time.time())
+        for product_id in product_ids:
+            client.put_item(
+                TableName=self.carts_table,
+                Item=to_item(
+                    {
+                        attr.USER_ID: user_id,
+                        attr.PRODUCT_ID: product_id,
+                        attr.QUANTITY: 1,
+                        attr.EXPIRES_AT: now + 86400,
+                    }
+                ),
+            )
+        order_id = str(uuid.uuid4())
+        order_key = {attr.ORDER_ID: {"S": order_id}}
+        started = time.perf_counter()
+        client.put_item(
+            TableName=self.orders_table,
+            Item=to_item(
+                {
+                    attr.ORDER_ID: order_id,
+                    attr.USER_ID: user_id,
+                    attr.STATUS: "PENDING",
+                    attr.ORDER_DATE: "2026",
+                }
+            ),
+            ConditionExpression="attribute_not_exists(#id)",
+            ExpressionAttributeNames={"#id": attr.ORDER_ID},
+        )
+        client.query(
+            TableName=self.carts_table,
+            ConsistentRead=True,
+            KeyConditionExpression="#u = :u",
+            ExpressionAttributeNames={"#u": attr.USER_ID},
+            ExpressionAttributeValues={":u": to_value(user_id)},
+        )
+        self._raw_order_update(order_key, {attr.CART_FINGERPRINT: "x"})
+        client.batch_get_item(
+            RequestItems={
+                self.products_table: {"Keys": [{attr.PRODUCT_ID: {"S": pid}} for pid in product_ids]}
+            }
+        )
+        reservation_key = {attr.PRODUCT_ID: {"S": f"#reservation#{order_id}"}}
+        client.transact_write_items(
+            TransactItems=[
+                *(
+                    {
+                        "Update": {
+                            "TableName": self.products_table,
+                            "Key": {attr.PRODUCT_ID: {"S": pid}},
+                            "UpdateExpression": "SET #n = #n - :one, #v = #v + :one",
+                            "ConditionExpression": "#n >= :one AND #p = :price",
+                            "ExpressionAttributeNames": {
+                                "#n": attr.INVENTORY_COUNT,
+                                "#v": attr.VERSION,
+                                "#p": attr.PRICE,
+                            },
+                            "ExpressionAttributeValues": expression_values(
+                                {":one": 1, ":price": self.catalogue[pid].price}
+                            ),
+                        }
+                    }
+                    for pid in product_ids
+                ),
+                {
+                    "Put": {
+                        "TableName": self.products_table,
+                        "Item": {**reservation_key, attr.STATUS: {"S": "RESERVED"}},
+                    }
+                },
+            ]
+        )
+        total = sum((self.catalogue[pid].price for pid in product_ids), Decimal(0))
+        self._raw_order_update(order_key, {attr.STATUS: "CONFIRMED", attr.TOTAL_PRICE: total})
+        client.update_item(
+            TableName=self.products_table,
+            Key=reservation_key,
+            UpdateExpression="SET #s = :committed",
+            ExpressionAttributeNames={"#s": attr.STATUS},
+            ExpressionAttributeValues={":committed": {"S": "COMMITTED"}},
+        )
+        client.transact_write_items(
+            TransactItems=[
+                {
+                    "Delete": {
+                        "TableName": self.carts_table,
+                        "Key": {attr.USER_ID: {"S": user_id}, attr.PRODUCT_ID: {"S": pid}},
+                    }
+                }
+                for pid in product_ids
+            ]
+        )
+        self._raw_order_update(order_key, {attr.CART_CLEARED: True})
+        return (time.perf_counter() - started) * 1000
+
+    def _raw_order_update(self, key: dict[str, Any], values: dict[str, Any]) -> None:
+        names = {f"#a{i}": name for i, name in enumerate(values)}
+        self.stack.client.update_item(
+            TableName=self.orders_table,
+            Key=key,
+            UpdateExpression="SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(values))),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=expression_values(
+                {f":v{i}": value for i, value in enumerate(values.values())}
+            ),
+        )
+
+    def _service_capacity(self, request_ids: list[str]) -> list[Decimal]:
+        """Capacity units each checkout consumed, summed over the EMF lines of all three services."""
+        wanted = set(request_ids)
+        units: dict[str, Decimal] = defaultdict(Decimal)
+        for name in ("products", "cart", "orders"):
+            for line in (self.stack.log_dir / f"{name}.log").read_text().splitlines():
+                if not line.startswith('{"_aws"'):
+                    continue
+                document = json.loads(line)
+                if document.get("request_id") in wanted:
+                    units[document["request_id"]] += Decimal(str(document["ConsumedReadCapacity"]))
+                    units[document["request_id"]] += Decimal(str(document["ConsumedWriteCapacity"]))
+        return [units[request_id] for request_id in request_ids]
