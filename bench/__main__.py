@@ -1,7 +1,8 @@
-"""`make bench`: service latency against the raw DynamoDB calls it wraps, measured in one run.
+"""`make bench`: each service call against the raw DynamoDB calls it wraps, measured in one run.
 
-Writes bench/results.json. Each pair is alternated call by call on one DynamoDB Local, so the
-ratio holds even when the machine is busy; absolute milliseconds alone mean little here.
+Writes bench/results.json and bench/results.png. Each pair is alternated call by call on one
+DynamoDB Local, so the ratio holds even when the machine is busy; absolute milliseconds alone
+mean little here.
 """
 
 from __future__ import annotations
@@ -14,96 +15,101 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import urllib3
-
+from bench.chart import draw
 from bench.checkout import CheckoutBench
-from bench.measure import compare
-from bench.stack import BenchStack, bench_stack
-from dynamo_common import PRODUCTS, to_value
-from dynamo_common import attributes as attr
+from bench.growth import catalogue_growth, seeding_speed
+from bench.reads import ReadBench
+from bench.stack import bench_stack
+from dynamo_common import PRODUCTS
 from products_service.repository import ProductRepository
 from products_service.seeding import load_catalogue, seed, shipped_catalogue
 
-RESULTS = Path(__file__).resolve().parent / "results.json"
-TARGET_RATIO = 1.5
+HERE = Path(__file__).resolve().parent
+TARGETS = {
+    "read_p50_ratio": 1.5,
+    "checkout_p50_ratio": 1.5,
+    "growth_p50_ratio": 1.2,
+    "seeding_speedup": 5.0,
+}
 
 
-def product_reads(stack: BenchStack, runs: int) -> dict[str, Any]:
-    table = stack.settings.table_name(PRODUCTS)
-    repository = ProductRepository(stack.client, table)
-    products = load_catalogue(shipped_catalogue())
-    seed(repository, products)
-    product_id = products[0].product_id
-    category = products[0].category
-    # urllib3 with keep-alive: the same transport botocore uses for the raw side.
-    http = urllib3.PoolManager(maxsize=1, timeout=5.0)
-    base = stack.urls["products"]
+def progress(message: str) -> None:
+    print(message, flush=True)
 
-    def fetch(url: str, fields: dict[str, Any] | None = None) -> None:
-        response = http.request("GET", url, fields=fields)
-        if response.status != 200:
-            raise RuntimeError(f"{url} answered {response.status}")
 
-    def service_get() -> None:
-        fetch(f"{base}/products/{product_id}")
-
-    def raw_get() -> None:
-        stack.client.get_item(TableName=table, Key={attr.PRODUCT_ID: {"S": product_id}})
-
-    def service_page() -> None:
-        fetch(f"{base}/products", {"category": category, "limit": "20"})
-
-    def raw_page() -> None:
-        stack.client.query(
-            TableName=table,
-            IndexName=attr.CATEGORY_INDEX,
-            KeyConditionExpression="#c = :c",
-            ExpressionAttributeNames={"#c": attr.CATEGORY},
-            ExpressionAttributeValues={":c": to_value(category)},
-            Limit=20,
-        )
-
+def run(runs: int) -> dict[str, Any]:
+    progress(f"starting DynamoDB Local and the services (logs in {HERE / 'logs'})…")
+    with bench_stack(("products", "cart", "orders"), HERE / "logs") as stack:
+        catalogue = load_catalogue(shipped_catalogue())
+        seed(ProductRepository(stack.client, stack.settings.table_name(PRODUCTS)), catalogue)
+        reads = ReadBench(stack, [p.product_id for p in catalogue], catalogue[0].category)
+        progress(f"reads: {runs} calls per side, alternated…")
+        scenarios = {
+            "product_read": reads.product_read(runs),
+            "category_page": reads.category_page(runs),
+            "ids_batch_of_20": reads.ids_batch(runs),
+            "cart_read_10_lines": reads.cart_read(runs),
+        }
+        progress("checkout by cart size (1, 10, 50 lines), alternated with its minimal raw calls…")
+        checkout = CheckoutBench(stack).run()
+        progress("seeding 10,000 products: batch writes against one put at a time…")
+        seeding = seeding_speed(stack)
+        progress("catalogue growth: reads at 1,000 products…")
+        growth = catalogue_growth(stack, runs, progress)
     return {
-        "product_read": compare(service_get, raw_get, runs),
-        "category_page": compare(service_page, raw_page, runs),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "platform": platform.platform()},
+        "targets": TARGETS,
+        "scenarios": scenarios,
+        "checkout": checkout,
+        "seeding": seeding,
+        "growth": growth,
     }
+
+
+def report(results: dict[str, Any]) -> None:
+    def verdict(value: float, target: float, higher_is_better: bool = False) -> str:
+        met = value >= target if higher_is_better else value <= target
+        return f"{'meets' if met else 'MISSES'} target {target}"
+
+    for name, figures in results["scenarios"].items():
+        progress(
+            f"{name:>19}: service p50 {figures['service']['p50_ms']:6.2f} ms p99 {figures['service']['p99_ms']:6.2f} | "
+            f"raw p50 {figures['raw']['p50_ms']:6.2f} p99 {figures['raw']['p99_ms']:6.2f} | "
+            f"×{figures['p50_ratio']:.2f} ({verdict(figures['p50_ratio'], TARGETS['read_p50_ratio'])})"
+        )
+    for lines, figures in results["checkout"].items():
+        capacity = figures["capacity_units_per_checkout"]
+        progress(
+            f"checkout {lines:>10}: service p50 {figures['service']['p50_ms']:6.1f} ms | minimal calls p50 "
+            f"{figures['raw_minimal_calls']['p50_ms']:6.1f} | ×{figures['p50_ratio']:.2f} "
+            f"({verdict(figures['p50_ratio'], TARGETS['checkout_p50_ratio'])}) | capacity "
+            f"{capacity['service_median']:.1f} units (minimal calls {capacity['minimal_calls_median']:.1f})"
+        )
+    seeding = results["seeding"]
+    progress(
+        f"seeding {seeding['products']:,}: batch {seeding['batch_write_seconds']} s, one at a time "
+        f"{seeding['one_put_at_a_time_seconds']} s, ×{seeding['speedup']} "
+        f"({verdict(seeding['speedup'], TARGETS['seeding_speedup'], higher_is_better=True)})"
+    )
+    for name, figures in results["growth"].items():
+        progress(
+            f"growth {name}: p50 ×{figures['p50_growth_ratio']} from 1,000 to 100,000 products "
+            f"({verdict(figures['p50_growth_ratio'], TARGETS['growth_p50_ratio'])}); capacity units "
+            f"{figures['capacity_units_at_1000']} → {figures['capacity_units_at_100000']}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--runs", type=int, default=400, help="measured calls per side (default 400)")
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--runs", type=int, default=300, help="measured calls per side (default 300)")
+    parser.add_argument("--output", type=Path, default=HERE / "results.json")
     args = parser.parse_args(argv)
-    log_dir = Path(__file__).resolve().parent / "logs"
-    print(f"starting DynamoDB Local and the services (logs in {log_dir})…", flush=True)
-    with bench_stack(("products", "cart", "orders"), log_dir) as stack:
-        print(f"reads: {args.runs} calls per side, alternated…", flush=True)
-        scenarios = product_reads(stack, args.runs)
-        print("checkout by cart size (1, 10, 50 lines), alternated with its raw calls…", flush=True)
-        scenarios["checkout"] = CheckoutBench(stack).run()
-    results = {
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "platform": platform.platform()},
-        "target_p50_ratio": TARGET_RATIO,
-        "scenarios": scenarios,
-    }
+    results = run(args.runs)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
-    for lines, figures in scenarios["checkout"].items():
-        capacity = figures["capacity_units_per_checkout"]
-        print(
-            f"checkout {lines:>9}: service p50 {figures['service']['p50_ms']:.1f} ms | raw calls p50 "
-            f"{figures['raw_minimal_calls']['p50_ms']:.1f} ms | ratio {figures['p50_ratio']:.2f} | capacity "
-            f"{capacity['service_median']:.1f} units (minimal calls {capacity['minimal_calls_median']:.1f})"
-        )
-    for name, figures in ((k, v) for k, v in scenarios.items() if k != "checkout"):
-        verdict = "meets" if figures["p50_ratio"] <= TARGET_RATIO else "MISSES"
-        print(
-            f"{name:>15}: service p50 {figures['service']['p50_ms']:.2f} ms "
-            f"p99 {figures['service']['p99_ms']:.2f} ms | raw p50 {figures['raw']['p50_ms']:.2f} ms "
-            f"p99 {figures['raw']['p99_ms']:.2f} ms | ratio {figures['p50_ratio']:.2f} "
-            f"({verdict} ≤ {TARGET_RATIO})"
-        )
-    print(f"written to {args.output}")
+    draw(results, args.output.with_suffix(".png"))
+    report(results)
+    progress(f"written to {args.output} and {args.output.with_suffix('.png')}")
     return 0
 
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
 import urllib3
 
-from bench.measure import Latencies, timed
+from bench.measure import Latencies, emf_capacity, median, timed
 from bench.stack import BenchStack
 from devstack import mint_token
 from dynamo_common import CARTS, ORDERS, PRODUCTS, expression_values, metered, to_item, to_value
@@ -53,16 +52,16 @@ class CheckoutBench:
                 with metered() as meter:
                     raw_ms.append(self._raw_checkout(f"raw-{lines}-{run}", product_ids))
                 raw_units.append(meter.total_units)
-            service_units = self._service_capacity(request_ids)
+            service_units = emf_capacity(self.stack.service_logs, request_ids)
             service, raw = Latencies(service_ms).summary(), Latencies(raw_ms).summary()
             results[f"{lines}_lines"] = {
                 "service": service,
                 "raw_minimal_calls": raw,
                 "p50_ratio": round(service["p50_ms"] / raw["p50_ms"], 3),
                 "capacity_units_per_checkout": {
-                    "service_median": float(sorted(service_units)[len(service_units) // 2]),
+                    "service_median": median(service_units),
                     # The design's minimum: the same saga's calls issued directly, nothing else.
-                    "minimal_calls_median": float(sorted(raw_units)[len(raw_units) // 2]),
+                    "minimal_calls_median": median(raw_units),
                 },
             }
         return results
@@ -196,17 +195,3 @@ class CheckoutBench:
                 {f":v{i}": value for i, value in enumerate(values.values())}
             ),
         )
-
-    def _service_capacity(self, request_ids: list[str]) -> list[Decimal]:
-        """Capacity units each checkout consumed, summed over the EMF lines of all three services."""
-        wanted = set(request_ids)
-        units: dict[str, Decimal] = defaultdict(Decimal)
-        for name in ("products", "cart", "orders"):
-            for line in (self.stack.log_dir / f"{name}.log").read_text().splitlines():
-                if not line.startswith('{"_aws"'):
-                    continue
-                document = json.loads(line)
-                if document.get("request_id") in wanted:
-                    units[document["request_id"]] += Decimal(str(document["ConsumedReadCapacity"]))
-                    units[document["request_id"]] += Decimal(str(document["ConsumedWriteCapacity"]))
-        return [units[request_id] for request_id in request_ids]

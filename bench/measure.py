@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 
@@ -51,3 +55,22 @@ def compare(
         "raw": raw_summary,
         "p50_ratio": round(service_summary["p50_ms"] / raw_summary["p50_ms"], 3),
     }
+
+
+def emf_capacity(log_paths: list[Path], request_ids: list[str]) -> list[Decimal]:
+    """Capacity units each request consumed, summed over the services' EMF lines for its id."""
+    wanted = set(request_ids)
+    units: dict[str, Decimal] = defaultdict(Decimal)
+    for path in log_paths:
+        for line in path.read_text().splitlines():
+            if not line.startswith('{"_aws"'):
+                continue
+            document = json.loads(line)
+            if document.get("request_id") in wanted:
+                units[document["request_id"]] += Decimal(str(document["ConsumedReadCapacity"]))
+                units[document["request_id"]] += Decimal(str(document["ConsumedWriteCapacity"]))
+    return [units[request_id] for request_id in request_ids]
+
+
+def median(values: list[Decimal]) -> float:
+    return float(sorted(values)[len(values) // 2])

@@ -33,6 +33,10 @@ class BenchStack:
     keys: DevKeys
     log_dir: Path
 
+    @property
+    def service_logs(self) -> list[Path]:
+        return [self.log_dir / f"{name}.log" for name in self.urls if (self.log_dir / f"{name}.log").exists()]
+
 
 @contextmanager
 def bench_stack(services: tuple[str, ...], log_dir: Path) -> Iterator[BenchStack]:

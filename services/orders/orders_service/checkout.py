@@ -105,12 +105,14 @@ class Checkout:
             order.cart_read_at,
             [CartLine(line.product_id, line.quantity) for line in order.lines],
         )
+        now = self._now()
         try:
-            self._orders.finish_steps(order, committed, cleared, self._now())
+            self._orders.finish_steps(order, committed, cleared, now)
         except DynamoError:
             # Not fatal for the shopper: the order stays in the recovery index and is finished later.
             logger.warning("could not record finished steps", extra={"order_id": order.order_id})
-        return replace(order, reservation_committed=committed, cart_cleared=cleared)
+            return order
+        return replace(order, reservation_committed=committed, cart_cleared=cleared, updated_at=now)
 
     def confirm_reserved(self, order: Order, reservation: Reservation) -> Order:
         """PENDING → CONFIRMED at the reservation's prices, then the after-confirmation steps."""

@@ -1,0 +1,61 @@
+"""Does a read cost more when the catalogue is 100 times bigger? It must not: keys and an index."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bench.reads import ReadBench
+from bench.stack import BenchStack
+from dynamo_common import PRODUCTS, batch_write
+from products_service.repository import ProductRepository, product_to_item
+from products_service.seeding import seed, synthetic_products
+
+SMALL, LARGE = 1_000, 100_000
+GROWTH_CATEGORY = "Synthetic 01"
+SEEDING_COMPARISON_SIZE = 10_000
+
+
+def catalogue_growth(stack: BenchStack, runs: int, progress: Any) -> dict[str, Any]:
+    repository = ProductRepository(stack.client, stack.settings.table_name(PRODUCTS))
+    seed(repository, synthetic_products(SMALL))
+    product_ids = [product.product_id for product in synthetic_products(20)]
+    reads = ReadBench(stack, product_ids, GROWTH_CATEGORY)
+    small = {"product_read": reads.product_read(runs), "category_page": reads.category_page(runs)}
+    progress(f"seeding up to {LARGE:,} products…")
+    seed(repository, synthetic_products(LARGE))
+    large = {"product_read": reads.product_read(runs), "category_page": reads.category_page(runs)}
+    return {
+        name: {
+            f"p50_ms_at_{SMALL}": small[name]["service"]["p50_ms"],
+            f"p50_ms_at_{LARGE}": large[name]["service"]["p50_ms"],
+            "p50_growth_ratio": round(large[name]["service"]["p50_ms"] / small[name]["service"]["p50_ms"], 3),
+            f"capacity_units_at_{SMALL}": small[name]["capacity_units_per_request"]["service_median"],
+            f"capacity_units_at_{LARGE}": large[name]["capacity_units_per_request"]["service_median"],
+        }
+        for name in small
+    }
+
+
+def seeding_speed(stack: BenchStack) -> dict[str, Any]:
+    """10,000 products written with BatchWriteItem against one PutItem each, into fresh ids."""
+    table = stack.settings.table_name(PRODUCTS)
+    products = list(synthetic_products(2 * SEEDING_COMPARISON_SIZE))
+    batched = [product_to_item(p) for p in products[:SEEDING_COMPARISON_SIZE]]
+    single = [product_to_item(p) for p in products[SEEDING_COMPARISON_SIZE:]]
+    for item in batched + single:
+        item["ProductID"] = {"S": "seedbench-" + item["ProductID"]["S"]}
+        del item["Category"]  # kept out of the category pages the other scenarios read
+    started = time.perf_counter()
+    batch_write(stack.client, table, batched)
+    batch_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    for item in single:
+        stack.client.put_item(TableName=table, Item=item)
+    single_seconds = time.perf_counter() - started
+    return {
+        "products": SEEDING_COMPARISON_SIZE,
+        "batch_write_seconds": round(batch_seconds, 2),
+        "one_put_at_a_time_seconds": round(single_seconds, 2),
+        "speedup": round(single_seconds / batch_seconds, 2),
+    }

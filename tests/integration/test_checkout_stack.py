@@ -1,0 +1,392 @@
+"""Checkout over the real stack: DynamoDB Local, products, cart and orders under gunicorn.
+
+Every test makes its own users and products (uuid-based), so the tests are independent of each
+other and of whatever else the session put into the shared tables. Stock is audited twice: over
+HTTP (`inventory_count`) and in the products table itself (`stock_ledger`: current + reserved +
+sold per product).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+
+from devstack import ServiceProcess
+from dynamo_common import PRODUCTS
+from products_service.reservation_repository import ReservationRepository
+from products_service.reservations import Reservation, StockPosition, stock_ledger
+
+PROBLEM = "application/problem+json"
+TIMEOUT = 20  # seconds; a hanging service fails the test instead of stalling it
+SERVICE_SCOPE = "shopsmart/internal"
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def fresh_key() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class Shop:
+    """The running stack as a shopper and an admin see it, plus an auditor's view of the stock."""
+
+    products: str
+    cart: str
+    orders: str
+    auth_headers: Callable[..., dict[str, str]]
+    reservations: ReservationRepository
+
+    # --- catalogue -------------------------------------------------------------------------
+    def product(self, stock: int, price: str = "19.99") -> str:
+        body = {
+            "name": unique("Item"),
+            "price": price,
+            "category": unique("Cat"),
+            "inventory_count": stock,
+        }
+        admin = self.auth_headers("admin-" + uuid.uuid4().hex[:8], groups=["admin"])
+        response = requests.post(f"{self.products}/products", json=body, headers=admin, timeout=TIMEOUT)
+        assert response.status_code == 201, response.text
+        return response.json()["product_id"]
+
+    def stock(self, product_id: str) -> int:
+        response = requests.get(f"{self.products}/products/{product_id}", timeout=TIMEOUT)
+        assert response.status_code == 200, response.text
+        return response.json()["inventory_count"]
+
+    # --- shoppers --------------------------------------------------------------------------
+    def user(self) -> dict[str, str]:
+        return self.auth_headers(unique("user"))
+
+    def add(self, user: dict[str, str], product_id: str, quantity: int) -> None:
+        body = {"product_id": product_id, "quantity": quantity}
+        response = requests.post(f"{self.cart}/cart/items", json=body, headers=user, timeout=TIMEOUT)
+        assert response.status_code in (200, 201), response.text
+
+    def cart_lines(self, user: dict[str, str]) -> dict[str, int]:
+        response = requests.get(f"{self.cart}/cart", headers=user, timeout=TIMEOUT)
+        assert response.status_code == 200, response.text
+        return {item["product_id"]: item["quantity"] for item in response.json()["items"]}
+
+    def checkout(
+        self, user: dict[str, str], key: str | None = None, orders: str | None = None, **options: Any
+    ) -> requests.Response:
+        headers = {**user, "Idempotency-Key": key or fresh_key()}
+        return requests.post(f"{orders or self.orders}/orders", headers=headers, timeout=TIMEOUT, **options)
+
+    def order(self, user: dict[str, str], order_id: str) -> requests.Response:
+        return requests.get(f"{self.orders}/orders/{order_id}", headers=user, timeout=TIMEOUT)
+
+    def cancel(self, user: dict[str, str], order_id: str) -> requests.Response:
+        return requests.post(f"{self.orders}/orders/{order_id}/cancel", headers=user, timeout=TIMEOUT)
+
+    def order_list(self, user: dict[str, str]) -> list[dict[str, Any]]:
+        response = requests.get(f"{self.orders}/orders", headers=user, timeout=TIMEOUT)
+        assert response.status_code == 200, response.text
+        return response.json()["items"]
+
+    # --- audit (straight from the products table) ------------------------------------------
+    def ledger(self, product_id: str) -> StockPosition:
+        return stock_ledger(self.reservations)[product_id]
+
+    def reservations_holding(self, product_id: str) -> list[Reservation]:
+        _, reservations = self.reservations.census()
+        return [r for r in reservations if any(line.product_id == product_id for line in r.lines)]
+
+
+@pytest.fixture(scope="module")
+def shop(start_service, auth_headers, dynamo_client, dynamo_settings) -> Shop:
+    return Shop(
+        products=start_service("products"),
+        cart=start_service("cart"),
+        orders=start_service("orders"),
+        auth_headers=auth_headers,
+        reservations=ReservationRepository(dynamo_client, dynamo_settings.table_name(PRODUCTS)),
+    )
+
+
+def assert_problem(response: requests.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"] == PROBLEM, response.headers
+    body = response.json()
+    assert body["status"] == status
+    return body
+
+
+def test_oversell_storm_sells_exactly_the_stock(shop):
+    product = shop.product(stock=10)
+    users = [shop.user() for _ in range(50)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(lambda user: shop.add(user, product, 1), users))
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        responses = list(pool.map(shop.checkout, users))
+
+    statuses = Counter(response.status_code for response in responses)
+    assert statuses == {201: 10, 409: 40}, [
+        (r.status_code, r.text) for r in responses if r.status_code not in (201, 409)
+    ]
+    for response in responses:
+        if response.status_code == 201:
+            assert response.json()["status"] == "CONFIRMED"
+            assert [item["quantity"] for item in response.json()["items"]] == [1]
+        else:
+            problem = assert_problem(response, 409)
+            assert problem["short_items"] == [{"product_id": product, "requested": 1, "available": 0}]
+    assert shop.stock(product) == 0
+    position = shop.ledger(product)
+    assert position == StockPosition(current=0, reserved=0, sold=10)
+    assert position.current + position.reserved + position.sold == 10
+
+
+def test_idempotency_storm_makes_one_order(shop):
+    product = shop.product(stock=5)
+    user = shop.user()
+    shop.add(user, product, 1)
+    key = fresh_key()
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        responses = list(pool.map(lambda _: shop.checkout(user, key), range(20)))
+
+    statuses = Counter(response.status_code for response in responses)
+    assert statuses[201] == 1, [(r.status_code, r.text) for r in responses]
+    assert set(statuses) <= {200, 201, 409}, [(r.status_code, r.text) for r in responses]
+    order_ids = set()
+    for response in responses:
+        if response.status_code == 409:
+            problem = assert_problem(response, 409)
+            assert problem["type"].endswith("/checkout-in-progress"), problem
+        order_ids.add(response.json()["order_id"])
+    assert len(order_ids) == 1
+    (order_id,) = order_ids
+
+    assert shop.stock(product) == 4
+    assert shop.ledger(product) == StockPosition(current=4, reserved=0, sold=1)
+    assert [r.order_id for r in shop.reservations_holding(product)] == [order_id]
+    assert [order["order_id"] for order in shop.order_list(user)] == [order_id]
+
+
+def test_a_key_replays_its_order_and_is_refused_for_a_different_cart(shop):
+    first, second = shop.product(stock=5), shop.product(stock=5)
+    user = shop.user()
+    shop.add(user, first, 1)
+    key = fresh_key()
+    placed = shop.checkout(user, key)
+    assert placed.status_code == 201, placed.text
+
+    replay = shop.checkout(user, key)
+    assert replay.status_code == 200, replay.text
+    same = ("order_id", "status", "items", "total_price", "created_at")
+    assert {k: replay.json()[k] for k in same} == {k: placed.json()[k] for k in same}
+
+    shop.add(user, second, 1)
+    reused = shop.checkout(user, key)
+    assert reused.status_code in (409, 422), reused.text
+    assert reused.headers["Content-Type"] == PROBLEM
+    assert reused.json()["order_id"] == placed.json()["order_id"]
+    assert (shop.stock(first), shop.stock(second)) == (4, 5)
+    assert shop.cart_lines(user) == {second: 1}
+    assert [order["order_id"] for order in shop.order_list(user)] == [placed.json()["order_id"]]
+
+
+def test_all_or_nothing_when_one_line_is_short(shop):
+    plenty, scarce = shop.product(stock=5), shop.product(stock=1)
+    user = shop.user()
+    shop.add(user, plenty, 1)
+    shop.add(user, scarce, 2)
+
+    problem = assert_problem(shop.checkout(user), 409)
+
+    assert problem["short_items"] == [{"product_id": scarce, "requested": 2, "available": 1}]
+    assert shop.stock(plenty) == 5
+    assert shop.stock(scarce) == 1
+    assert shop.ledger(plenty) == StockPosition(current=5, reserved=0, sold=0)
+    assert shop.ledger(scarce) == StockPosition(current=1, reserved=0, sold=0)
+    assert shop.cart_lines(user) == {plenty: 1, scarce: 2}
+
+
+def test_empty_cart_is_422_and_a_missing_key_is_400(shop):
+    user = shop.user()
+    assert_problem(shop.checkout(user), 422)
+    shop.add(user, shop.product(stock=3), 1)
+    assert_problem(requests.post(f"{shop.orders}/orders", headers=user, timeout=TIMEOUT), 400)
+    assert shop.order_list(user) == []
+
+
+def test_prices_from_the_client_are_ignored(shop):
+    product = shop.product(stock=5, price="19.99")
+    user = shop.user()
+    shop.add(user, product, 3)
+    forged = {
+        "total_price": "0.01",
+        "items": [{"product_id": product, "quantity": 3, "unit_price": "0.01", "line_total": "0.03"}],
+    }
+
+    response = shop.checkout(user, json=forged)
+
+    assert response.status_code == 201, response.text
+    order = response.json()
+    assert order["total_price"] == "59.97"
+    assert [(i["product_id"], i["unit_price"], i["quantity"], i["line_total"]) for i in order["items"]] == [
+        (product, "19.99", 3, "59.97")
+    ]
+    assert shop.order(user, order["order_id"]).json()["total_price"] == "59.97"
+
+
+def test_checkout_clears_exactly_the_bought_lines(shop):
+    first, second = shop.product(stock=5), shop.product(stock=5)
+    user, neighbour = shop.user(), shop.user()
+    shop.add(user, first, 2)
+    shop.add(user, second, 1)
+    shop.add(neighbour, first, 1)
+
+    response = shop.checkout(user)
+
+    assert response.status_code == 201, response.text
+    assert shop.cart_lines(user) == {}
+    assert shop.cart_lines(neighbour) == {first: 1}
+    shop.add(user, first, 1)
+    assert shop.cart_lines(user) == {first: 1}
+
+
+def test_cancel_gives_the_stock_back_once(shop):
+    product = shop.product(stock=5)
+    user = shop.user()
+    shop.add(user, product, 2)
+    order = shop.checkout(user).json()
+    assert order["status"] == "CONFIRMED"
+    assert shop.stock(product) == 3
+
+    cancelled = shop.cancel(user, order["order_id"])
+
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "CANCELLED"
+    assert shop.stock(product) == 5
+    assert shop.ledger(product) == StockPosition(current=5, reserved=0, sold=0)
+    assert_problem(shop.cancel(user, order["order_id"]), 409)
+    assert shop.stock(product) == 5
+    assert shop.order(user, order["order_id"]).json()["status"] == "CANCELLED"
+
+
+def test_a_failed_order_cannot_be_cancelled(shop):
+    product = shop.product(stock=1)
+    user = shop.user()
+    shop.add(user, product, 2)
+    failed = assert_problem(shop.checkout(user), 409)
+    order_id = failed["order_id"]
+    assert shop.order(user, order_id).json()["status"] == "FAILED"
+
+    assert_problem(shop.cancel(user, order_id), 409)
+    assert shop.order(user, order_id).json()["status"] == "FAILED"
+    assert shop.stock(product) == 1
+
+
+def test_users_are_isolated_from_each_other(shop):
+    mine, theirs = shop.product(stock=5), shop.product(stock=5)
+    alice, bob = shop.user(), shop.user()
+    shop.add(alice, mine, 2)
+    shop.add(bob, theirs, 1)
+
+    assert shop.cart_lines(bob) == {theirs: 1}
+    put = requests.put(f"{shop.cart}/cart/items/{mine}", json={"quantity": 7}, headers=bob, timeout=TIMEOUT)
+    assert put.status_code == 200, put.text
+    assert shop.cart_lines(bob) == {theirs: 1, mine: 7}
+    assert shop.cart_lines(alice) == {mine: 2}
+    delete = requests.delete(f"{shop.cart}/cart/items/{mine}", headers=bob, timeout=TIMEOUT)
+    assert delete.status_code == 204, delete.text
+    assert shop.cart_lines(bob) == {theirs: 1}
+    assert shop.cart_lines(alice) == {mine: 2}
+
+    order = shop.checkout(alice)
+    assert order.status_code == 201, order.text
+    order_id = order.json()["order_id"]
+    assert_problem(shop.order(bob, order_id), 404)
+    assert_problem(shop.cancel(bob, order_id), 404)
+    assert shop.order(alice, order_id).json()["status"] == "CONFIRMED"
+    assert shop.order_list(bob) == []
+    assert shop.stock(mine) == 3
+
+    # A user token is never a service credential ...
+    internal_calls = [
+        ("post", f"{shop.products}/internal/reservations", {"order_id": "x1", "items": []}),
+        ("get", f"{shop.products}/internal/reservations/{order_id}", None),
+        ("post", f"{shop.products}/internal/reservations/{order_id}/return", None),
+        ("get", f"{shop.cart}/internal/carts/anyone", None),
+        ("post", f"{shop.cart}/internal/carts/anyone/checkout-removals", {}),
+    ]
+    for method, url, body in internal_calls:
+        response = requests.request(method, url, json=body, headers=bob, timeout=TIMEOUT)
+        assert_problem(response, 403)
+    assert shop.stock(mine) == 3
+    # ... and the service credential is never a user.
+    service = shop.auth_headers("svc", scopes=[SERVICE_SCOPE])
+    assert_problem(requests.get(f"{shop.cart}/cart", headers=service, timeout=TIMEOUT), 403)
+    assert_problem(requests.get(f"{shop.orders}/orders", headers=service, timeout=TIMEOUT), 403)
+
+
+@dataclass
+class Dedicated:
+    """An orders instance of its own, whose cart and products instances the test may stop."""
+
+    products: ServiceProcess
+    cart: ServiceProcess
+    orders: ServiceProcess
+
+
+@pytest.fixture
+def dedicated(start_extra_service) -> Iterator[Dedicated]:
+    products = start_extra_service("products", {})
+    cart = start_extra_service("cart", {})
+    orders = start_extra_service(
+        "orders", {"SHOPSMART_CART_URL": cart.base_url, "SHOPSMART_PRODUCTS_URL": products.base_url}
+    )
+    yield Dedicated(products, cart, orders)
+    for service in (orders, cart, products):
+        service.stop()
+
+
+def test_a_dependency_down_gives_503_with_retry_after_and_reserves_nothing(shop, dedicated):
+    orders = dedicated.orders.base_url
+    product = shop.product(stock=5)
+    user = shop.user()
+    shop.add(user, product, 1)
+    key = fresh_key()
+
+    dedicated.cart.stop()
+    down = shop.checkout(user, key, orders=orders)
+    assert_problem(down, 503)
+    assert int(down.headers["Retry-After"]) > 0
+    assert shop.stock(product) == 5
+
+    dedicated.cart.start()
+    up = shop.checkout(user, key, orders=orders)
+    assert up.status_code == 201, up.text
+    assert up.json()["status"] == "CONFIRMED"
+    assert shop.stock(product) == 4
+
+    shop.add(user, product, 1)
+    dedicated.products.stop()
+    retried_key = fresh_key()
+    down = shop.checkout(user, retried_key, orders=orders)
+    assert_problem(down, 503)
+    assert int(down.headers["Retry-After"]) > 0
+    assert shop.stock(product) == 4
+    assert shop.ledger(product) == StockPosition(current=4, reserved=0, sold=1)
+    assert len(shop.reservations_holding(product)) == 1
+
+    # Nothing was left half-done: once products is back, the same key checks out.
+    dedicated.products.start()
+    again = shop.checkout(user, retried_key, orders=orders)
+    assert again.status_code == 201, again.text
+    assert shop.stock(product) == 3
+    assert shop.ledger(product) == StockPosition(current=3, reserved=0, sold=2)
