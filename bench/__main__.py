@@ -74,27 +74,28 @@ def report(results: dict[str, Any]) -> None:
 
     for name, figures in results["scenarios"].items():
         progress(
-            f"{name:>19}: service p50 {figures['service']['p50_ms']:6.2f} ms p99 {figures['service']['p99_ms']:6.2f} | "
+            f"{name:>19}: service p50 {figures['service']['p50_ms']:6.2f} ms "
+            f"p99 {figures['service']['p99_ms']:6.2f} | "
             f"raw p50 {figures['raw']['p50_ms']:6.2f} p99 {figures['raw']['p99_ms']:6.2f} | "
-            f"×{figures['p50_ratio']:.2f} ({verdict(figures['p50_ratio'], TARGETS['read_p50_ratio'])})"
+            f"x{figures['p50_ratio']:.2f} ({verdict(figures['p50_ratio'], TARGETS['read_p50_ratio'])})"
         )
     for lines, figures in results["checkout"].items():
         capacity = figures["capacity_units_per_checkout"]
         progress(
             f"checkout {lines:>10}: service p50 {figures['service']['p50_ms']:6.1f} ms | minimal calls p50 "
-            f"{figures['raw_minimal_calls']['p50_ms']:6.1f} | ×{figures['p50_ratio']:.2f} "
+            f"{figures['raw_minimal_calls']['p50_ms']:6.1f} | x{figures['p50_ratio']:.2f} "
             f"({verdict(figures['p50_ratio'], TARGETS['checkout_p50_ratio'])}) | capacity "
             f"{capacity['service_median']:.1f} units (minimal calls {capacity['minimal_calls_median']:.1f})"
         )
     seeding = results["seeding"]
     progress(
         f"seeding {seeding['products']:,}: batch {seeding['batch_write_seconds']} s, one at a time "
-        f"{seeding['one_put_at_a_time_seconds']} s, ×{seeding['speedup']} "
+        f"{seeding['one_put_at_a_time_seconds']} s, x{seeding['speedup']} "
         f"({verdict(seeding['speedup'], TARGETS['seeding_speedup'], higher_is_better=True)})"
     )
     for name, figures in results["growth"].items():
         progress(
-            f"growth {name}: p50 ×{figures['p50_growth_ratio']} from 1,000 to 100,000 products "
+            f"growth {name}: p50 x{figures['p50_growth_ratio']} from 1,000 to 100,000 products "
             f"({verdict(figures['p50_growth_ratio'], TARGETS['growth_p50_ratio'])}); capacity units "
             f"{figures['capacity_units_at_1000']} → {figures['capacity_units_at_100000']}"
         )

@@ -27,7 +27,7 @@ def draw(results: dict[str, Any], path: Path) -> None:
         top = max(
             figures["service"]["p50_ms"], figures.get("raw", figures.get("raw_minimal_calls"))["p50_ms"]
         )
-        axes.annotate(f"×{figures['p50_ratio']:.2f}", (position, top), ha="center", va="bottom")
+        axes.annotate(f"x{figures['p50_ratio']:.2f}", (position, top), ha="center", va="bottom")
     axes.set_yscale("log")
     axes.set_xticks(list(positions), names, rotation=20, ha="right")
     axes.set_ylabel("p50 latency, ms (log scale)")

@@ -27,6 +27,7 @@ from devstack.paths import LocalState, local_state, repo_root
 from devstack.ports import LOCALHOST, ensure_port_free
 from devstack.process import BackgroundServer
 from devstack.services import (
+    GATEWAY,
     SERVICES,
     SERVICES_BY_NAME,
     ServiceProcess,
@@ -75,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         service_token=mint_service_token(keys),
         region=configured_region(),
         service_urls={spec.name: f"http://{LOCALHOST}:{spec.port}" for spec in SERVICES},
+        dev_signing_key_dir=keys.directory,
     )
     variables = environment.variables()
     try:
@@ -210,7 +212,11 @@ def _seed_if_empty(variables: dict[str, str]) -> None:
 
 
 def _print_addresses(engine: DynamoEngine, services: list[ServiceSpec], state: LocalState) -> None:
-    lines = ["", "ShopSmart is running:"]
+    shop = next((spec for spec in services if spec.name == GATEWAY), None)
+    headline = "ShopSmart is running:"
+    if shop is not None:
+        headline = f"ShopSmart is running at http://{LOCALHOST}:{shop.port}/ (open it in a browser):"
+    lines = ["", headline]
     lines += [f"  {spec.name:<9} http://{LOCALHOST}:{spec.port}" for spec in services]
     lines += [
         f"  {'dynamodb':<9} {engine.endpoint_url}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from devstack.keys import LOCAL_AUDIENCE, LOCAL_ISSUER
 from dynamo_common.client import DEFAULT_REGION
@@ -15,6 +16,8 @@ JWT_ISSUER = "SHOPSMART_JWT_ISSUER"
 JWT_AUDIENCE = "SHOPSMART_JWT_AUDIENCE"
 CURSOR_SECRET = "SHOPSMART_CURSOR_SECRET"  # noqa: S105 - a variable name, not a secret
 SERVICE_TOKEN = "SHOPSMART_SERVICE_TOKEN"  # noqa: S105 - a variable name, not a secret
+DEV_SIGN_IN = "SHOPSMART_DEV_SIGN_IN"
+DEV_SIGNING_KEY_DIR = "SHOPSMART_DEV_SIGNING_KEY_DIR"
 AWS_REGION = "AWS_REGION"
 AWS_ENDPOINT_URL_DYNAMODB = "AWS_ENDPOINT_URL_DYNAMODB"
 AWS_ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
@@ -51,6 +54,8 @@ class StackEnvironment:
     service_token: str = ""
     region: str = DEFAULT_REGION
     service_urls: Mapping[str, str] = field(default_factory=dict)
+    # Set only by the local stack: the gateway then lets the page sign in with the development key.
+    dev_signing_key_dir: Path | None = None
 
     def variables(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """`base` (default: this process's environment) with the stack's variables set."""
@@ -74,4 +79,11 @@ class StackEnvironment:
             }
         )
         variables.update({service_url_variable(name): url for name, url in self.service_urls.items()})
+        if self.dev_signing_key_dir is None:
+            # Never inherited from the shell: only a stack that asks for it gets dev sign-in.
+            variables.pop(DEV_SIGN_IN, None)
+            variables.pop(DEV_SIGNING_KEY_DIR, None)
+        else:
+            variables[DEV_SIGN_IN] = "true"
+            variables[DEV_SIGNING_KEY_DIR] = str(self.dev_signing_key_dir.resolve())
         return variables

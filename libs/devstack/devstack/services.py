@@ -26,10 +26,13 @@ class ServiceSpec:
     port: int
 
 
+GATEWAY = "gateway"
+# In start order: the gateway, which serves the web shop in front of the others, comes last.
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("products", "products_service", 8001),
     ServiceSpec("cart", "cart_service", 8002),
     ServiceSpec("orders", "orders_service", 8003),
+    ServiceSpec(GATEWAY, "gateway", 8080),
 )
 SERVICES_BY_NAME = {service.name: service for service in SERVICES}
 

@@ -9,6 +9,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from dynamo_common import DynamoSettings, make_client
+from service_kit.api_docs import SharedProblems, decimal_as_string, register_problem_responses
 from service_kit.auth import TOKEN_VERIFIER_EXTENSION, TokenVerifier
 from service_kit.errors import register_error_handlers
 from service_kit.health import ReadinessCheck, register_health
@@ -41,9 +42,21 @@ COMMON_DEFAULTS: dict[str, Any] = {
 
 
 class ShopApi(Api):
-    """flask-smorest's Api documenting errors as problem+json."""
+    """flask-smorest's Api documenting each error an operation can answer, as problem+json."""
 
     ERROR_SCHEMA = ProblemSchema
+    # No catch-all `default` response: it would make every status look documented.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def init_app(self, app: Flask, *, spec_kwargs: dict[str, Any] | None = None) -> None:
+        merged = {**self._spec_kwargs, **(spec_kwargs or {})}
+        merged["extra_plugins"] = [*merged.get("extra_plugins", ()), SharedProblems()]
+        super().init_app(app, spec_kwargs=merged)
+        self.ma_plugin.converter.add_attribute_function(decimal_as_string)
+
+    def _register_responses(self) -> None:
+        # flask-smorest's hook (pinned version) for its status responses, which it serves as JSON.
+        register_problem_responses(self.spec, self.ERROR_SCHEMA)
 
 
 def load_config(app: Flask, defaults: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> None:

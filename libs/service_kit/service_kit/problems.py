@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://shopsmart.example/problems/"
@@ -101,7 +101,10 @@ class ServiceUnavailable(Problem):
 
 
 class ProblemSchema(Schema):
-    """The documented shape of every error response."""
+    """The documented shape of every error response; a problem type may add members (RFC 9457 §3.2)."""
+
+    class Meta:
+        unknown = INCLUDE
 
     type = fields.String(required=True)
     title = fields.String(required=True)

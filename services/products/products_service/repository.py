@@ -28,6 +28,7 @@ from products_service.catalogue import Product, ProductExists, ProductNotFound
 from service_kit.problems import Conflict
 
 MAX_WRITE_ATTEMPTS = 5
+BULK_WRITE_WORKERS = 4
 CATEGORY_COUNTERS = "#categories"
 COUNTER_PREFIX = "#category#"
 PRODUCT_COUNT = "ProductCount"
@@ -186,7 +187,11 @@ class ProductRepository:
     def write_many(self, products: Iterable[Product], progress: ProgressCallback | None = None) -> int:
         """Batch-write new products; call `recount` for their categories afterwards."""
         return batch_write(
-            self._client, self.table_name, (product_to_item(p) for p in products), progress=progress
+            self._client,
+            self.table_name,
+            (product_to_item(p) for p in products),
+            progress=progress,
+            workers=BULK_WRITE_WORKERS,
         )
 
     def recount(self, category: str) -> int:

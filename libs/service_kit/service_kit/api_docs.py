@@ -1,0 +1,68 @@
+"""How every service's OpenAPI document describes what it answers: problems and exact amounts.
+
+The document is the contract clients and the fuzz tests are built from, so it lists each error
+status an operation can answer, as `application/problem+json`, instead of one catch-all `default`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+
+from apispec import APISpec, BasePlugin
+from flask_smorest import Blueprint
+from marshmallow import fields
+
+from service_kit.problems import PROBLEM_CONTENT_TYPE
+
+F = Callable[..., Any]
+
+
+def register_problem_responses(spec: APISpec, problem_schema: type) -> None:
+    """One lazily registered response per HTTP status, under flask-smorest's names (e.g.
+    `UNPROCESSABLE_ENTITY`, which `@blp.arguments` refers to); the error ones carry a problem."""
+    for status in HTTPStatus:
+        response: dict[str, Any] = {"description": status.phrase}
+        if status >= HTTPStatus.BAD_REQUEST:
+            response["content"] = {PROBLEM_CONTENT_TYPE: {"schema": problem_schema}}
+        spec.components.response(status.name, response, lazy=True)
+
+
+class SharedProblems(BasePlugin):
+    """Documents the problems every operation can answer, whatever its domain: 401 and 403 where it
+    demands a token, 400 where it reads a JSON body, and 503 everywhere, since each operation reaches
+    its table or a peer service, which may be throttled or down."""
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        for operation in (operations or {}).values():
+            statuses = [HTTPStatus.SERVICE_UNAVAILABLE]
+            if operation.get("security"):
+                statuses += [HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN]
+            if "requestBody" in operation:
+                statuses.append(HTTPStatus.BAD_REQUEST)
+            responses = operation.setdefault("responses", {})
+            for status in statuses:
+                if status not in responses and str(int(status)) not in responses:
+                    responses[int(status)] = status.name
+
+
+def problem_responses(blueprint: Blueprint, *statuses: int) -> Callable[[F], F]:
+    """Documents the domain problems a view raises, e.g. `@problem_responses(blp, 404, 409)`."""
+
+    def decorate(view: F) -> F:
+        for status in statuses:
+            view = blueprint.alt_response(status, response=HTTPStatus(status).name)(view)
+        return view
+
+    return decorate
+
+
+def decimal_as_string(self: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
+    """An amount written as a string (`as_string=True`) is documented as a decimal string;
+    apispec calls every Decimal a number, which is not what the client receives."""
+    if isinstance(field, fields.Decimal) and field.as_string:
+        return {"type": "string", "format": "decimal"}
+    return {}
