@@ -22,6 +22,7 @@ from dynamo_common.errors import (
 from dynamo_common.items import expression_values, from_item, to_item, to_value
 from dynamo_common.pages import read_page
 from dynamo_common.tables import ALL_TABLES, CARTS, ORDERS, PRODUCTS, TableSpec, create_tables
+from dynamo_common.transactions import transact, transact_if_unchanged
 
 __all__ = [
     "ALL_TABLES",
@@ -51,5 +52,7 @@ __all__ = [
     "stop_metering",
     "to_item",
     "to_value",
+    "transact",
+    "transact_if_unchanged",
     "translated_errors",
 ]

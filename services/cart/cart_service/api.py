@@ -33,6 +33,7 @@ from cart_service.schemas import (
     LineAddSchema,
     LineQuantitySchema,
 )
+from service_kit.api_docs import problem_responses
 from service_kit.auth import current_user, service_required, user_required
 
 REPOSITORY_EXTENSION = "cart.repository"
@@ -68,6 +69,7 @@ class Cart(MethodView):
 
     @user_required
     @cart.response(204)
+    @problem_responses(cart, 409)
     @cart.doc(security=BEARER)
     def delete(self) -> None:
         """Empty the caller's cart."""
@@ -79,6 +81,7 @@ class CartItems(MethodView):
     @user_required
     @cart.arguments(LineAddSchema)
     @cart.response(200, CartLineSchema)
+    @problem_responses(cart, 404, 409)
     @cart.doc(security=BEARER)
     def post(self, body: dict[str, Any]) -> CartLine:
         """Add a quantity of a product, to its line if the cart has one (at most 99 a line)."""
@@ -90,6 +93,7 @@ class CartItem(MethodView):
     @user_required
     @cart.arguments(LineQuantitySchema)
     @cart.response(200, CartLineSchema)
+    @problem_responses(cart, 404, 409)
     @cart.doc(security=BEARER)
     def put(self, body: dict[str, Any], product_id: str) -> CartLine:
         """Set the quantity of a product's line, creating the line if needed."""
@@ -97,6 +101,7 @@ class CartItem(MethodView):
 
     @user_required
     @cart.response(204)
+    @problem_responses(cart, 404, 409)
     @cart.doc(security=BEARER)
     def delete(self, product_id: str) -> None:
         """Remove a product's line."""
@@ -118,6 +123,7 @@ class CheckoutRemovalsView(MethodView):
     @service_required
     @internal.arguments(CheckoutRemovalsArgsSchema)
     @internal.response(200, CheckoutRemovalsSchema)
+    @problem_responses(internal, 409)
     @internal.doc(security=BEARER)
     def post(self, body: dict[str, Any], user_id: str) -> CheckoutRemovals:
         """Remove exactly what an order bought; lines added after `read_at` stay. Safe to repeat."""

@@ -19,14 +19,17 @@ from dynamo_common import (
     expression_values,
     from_item,
     to_item,
+    transact,
+    transact_if_unchanged,
     translated_errors,
 )
 from dynamo_common import attributes as attr
+from dynamo_common.transactions import CONDITION_FAILED
 
 CART_HEADER = "#cart"
 LINE_TTL_SECONDS = 30 * 24 * 60 * 60
 TRANSACTION_LIMIT = 100
-CONDITION_FAILED = "ConditionalCheckFailed"
+
 
 _LINE_NAMES = {
     "#product": attr.PRODUCT_ID,
@@ -132,7 +135,7 @@ class CartRepository:
         }
         header = self._header_change(line.user_id, now, adding=line.product_id)
         try:
-            self._transact([write, header])
+            transact(self._client, [write, header])
         except TransactionCancelled as exc:
             # One code per action, in order: the line's write, then the header's.
             if exc.conflicted or exc.codes[:1] == [CONDITION_FAILED]:
@@ -155,7 +158,7 @@ class CartRepository:
             }
         }
         try:
-            self._transact([delete, self._header_change(user_id, now, removing=[product_id])])
+            transact(self._client, [delete, self._header_change(user_id, now, removing=[product_id])])
         except TransactionCancelled as exc:
             if exc.codes and exc.codes[0] == CONDITION_FAILED:
                 raise LineNotFound(f"Your cart has no line for {product_id}.") from exc
@@ -182,7 +185,9 @@ class CartRepository:
         now = self._now()
         for chunk in _chunks(product_ids, TRANSACTION_LIMIT - 1):
             deletes = [{"Delete": {"TableName": self.table_name, "Key": _key(user_id, pid)}} for pid in chunk]
-            if not self._transact_if_unchanged([*deletes, self._header_change(user_id, now, removing=chunk)]):
+            if not transact_if_unchanged(
+                self._client, [*deletes, self._header_change(user_id, now, removing=chunk)]
+            ):
                 return False
         return True
 
@@ -213,7 +218,7 @@ class CartRepository:
             }
             for pid in gone
         ]
-        self._transact_if_unchanged([*checks, self._header_change(user_id, now, removing=gone)])
+        transact_if_unchanged(self._client, [*checks, self._header_change(user_id, now, removing=gone)])
         return True
 
     def remove_bought_lines(
@@ -225,7 +230,7 @@ class CartRepository:
         actions = [self._take_action(line, quantity, order_id, now) for line, quantity in takes]
         actions += [self._delete_action(line, now) for line in deletes]
         header = self._header_change(user_id, now, removing=[line.product_id for line in deletes])
-        return self._transact_if_unchanged([*actions, header])
+        return transact_if_unchanged(self._client, [*actions, header])
 
     def _take_action(self, line: CartLine, quantity: int, order_id: str, now: int) -> dict[str, Any]:
         return {
@@ -310,19 +315,6 @@ class CartRepository:
             start_key = response.get("LastEvaluatedKey")
             if start_key is None:
                 return items
-
-    def _transact(self, actions: list[dict[str, Any]]) -> None:
-        with translated_errors():
-            self._client.transact_write_items(TransactItems=actions)
-
-    def _transact_if_unchanged(self, actions: list[dict[str, Any]]) -> bool:
-        try:
-            self._transact(actions)
-        except TransactionCancelled as exc:
-            if CONDITION_FAILED in exc.codes or exc.conflicted:
-                return False
-            raise
-        return True
 
     @staticmethod
     def _now() -> int:

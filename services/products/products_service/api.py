@@ -22,6 +22,7 @@ from products_service.schemas import (
     ProductSchema,
     ProductUpdateSchema,
 )
+from service_kit.api_docs import problem_responses
 from service_kit.auth import admin_required
 from service_kit.problems import ValidationFailed
 
@@ -63,6 +64,7 @@ def _parse_ids(raw: str) -> list[str]:
 class Products(MethodView):
     @products.arguments(ProductListArgsSchema, location="query")
     @products.response(200, ProductPageSchema)
+    @problem_responses(products, 400)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """A page of products: all, one category (name order), or up to 100 by id."""
         if "ids" in args:
@@ -79,6 +81,7 @@ class Products(MethodView):
     @admin_required
     @products.arguments(ProductCreateSchema)
     @products.response(201, ProductSchema)
+    @problem_responses(products, 409)
     @products.doc(security=ADMIN_ONLY)
     def post(self, fields: dict[str, Any]) -> Any:
         """Create a product (admin)."""
@@ -90,6 +93,7 @@ class Products(MethodView):
 @products.route("/products/<product_id>")
 class ProductById(MethodView):
     @products.response(200, ProductSchema)
+    @problem_responses(products, 404)
     def get(self, product_id: str) -> Any:
         """One product, with its version as ETag."""
         product = _repository().get(product_id)
@@ -98,6 +102,7 @@ class ProductById(MethodView):
     @admin_required
     @products.arguments(ProductUpdateSchema)
     @products.response(200, ProductSchema)
+    @problem_responses(products, 404, 409, 412)
     @products.doc(security=ADMIN_ONLY)
     def patch(self, changes: dict[str, Any], product_id: str) -> Any:
         """Change fields of a product (admin); a stale `If-Match` is refused with 412."""
@@ -106,6 +111,7 @@ class ProductById(MethodView):
 
     @admin_required
     @products.response(204)
+    @problem_responses(products, 404, 409)
     @products.doc(security=ADMIN_ONLY)
     def delete(self, product_id: str) -> None:
         """Delete a product (admin)."""

@@ -17,6 +17,7 @@ from products_service.internal_schemas import (
     ORDER_ID_PATTERN,
     ReservationRequestSchema,
     ReservationSchema,
+    StockProblemSchema,
 )
 from products_service.reservation_repository import ReservationRepository
 from products_service.reservations import (
@@ -27,8 +28,9 @@ from products_service.reservations import (
     reserve,
     return_stock,
 )
+from service_kit.api_docs import problem_responses
 from service_kit.auth import service_required
-from service_kit.problems import ValidationFailed
+from service_kit.problems import PROBLEM_CONTENT_TYPE, ValidationFailed
 
 RESERVATIONS_EXTENSION = "products.reservations"
 SERVICE_ONLY = [{"bearerAuth": []}]
@@ -58,6 +60,12 @@ class Reservations(MethodView):
     @internal.arguments(ReservationRequestSchema)
     @internal.response(201, ReservationSchema)
     @internal.alt_response(200, schema=ReservationSchema, success=True, description="An identical replay")
+    @internal.alt_response(
+        409,
+        schema=StockProblemSchema,
+        content_type=PROBLEM_CONTENT_TYPE,
+        description="Short of stock (each short line named), or the order reserved other items",
+    )
     @internal.doc(security=SERVICE_ONLY)
     def post(self, body: dict[str, Any]) -> Any:
         """Reserve every line or none, at the catalogue's prices (201; an identical replay 200)."""
@@ -70,6 +78,7 @@ class Reservations(MethodView):
 class ReservationById(MethodView):
     @service_required
     @internal.response(200, ReservationSchema)
+    @problem_responses(internal, 404, 422)
     @internal.doc(security=SERVICE_ONLY)
     def get(self, order_id: str) -> Reservation:
         """The order's reservation, whatever its status."""
@@ -80,6 +89,7 @@ class ReservationById(MethodView):
 class ReservationRelease(MethodView):
     @service_required
     @internal.response(200, ReservationSchema)
+    @problem_responses(internal, 409, 422)
     @internal.doc(security=SERVICE_ONLY)
     def post(self, order_id: str) -> Reservation:
         """RESERVED → RELEASED with the stock given back; with no reservation, forbid a later one."""
@@ -90,6 +100,7 @@ class ReservationRelease(MethodView):
 class ReservationCommit(MethodView):
     @service_required
     @internal.response(200, ReservationSchema)
+    @problem_responses(internal, 404, 409, 422)
     @internal.doc(security=SERVICE_ONLY)
     def post(self, order_id: str) -> Reservation:
         """RESERVED → COMMITTED: the stock is sold and stays taken."""
@@ -100,6 +111,7 @@ class ReservationCommit(MethodView):
 class ReservationReturn(MethodView):
     @service_required
     @internal.response(200, ReservationSchema)
+    @problem_responses(internal, 404, 409, 422)
     @internal.doc(security=SERVICE_ONLY)
     def post(self, order_id: str) -> Reservation:
         """RESERVED or COMMITTED → RETURNED with the stock given back once (after a cancel)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from products_service.schemas import PRODUCT_ID_PATTERN
+from service_kit.problems import ProblemSchema
 
 ORDER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"
 MAX_RESERVATION_LINES = 50
@@ -57,3 +58,15 @@ class ReservationSchema(Schema):
     )
     items = fields.List(fields.Nested(ReservedLineSchema), required=True, attribute="lines")
     total_price = Money(required=True)
+
+
+class ShortLineSchema(Schema):
+    product_id = fields.String(required=True)
+    requested = fields.Integer(required=True)
+    available = fields.Integer(required=True)
+
+
+class StockProblemSchema(ProblemSchema):
+    """A refused reservation; when stock is short, `short_items` names every short line."""
+
+    short_items = fields.List(fields.Nested(ShortLineSchema))

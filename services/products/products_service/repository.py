@@ -20,10 +20,13 @@ from dynamo_common import (
     read_page,
     to_item,
     to_value,
+    transact,
+    transact_if_unchanged,
     translated_errors,
 )
 from dynamo_common import attributes as attr
 from dynamo_common.batch import ProgressCallback
+from dynamo_common.transactions import CONDITION_FAILED
 from products_service.catalogue import Product, ProductExists, ProductNotFound
 from service_kit.problems import Conflict
 
@@ -139,9 +142,9 @@ class ProductRepository:
             }
         }
         try:
-            self._transact([put, self._count_change(product.category, 1)])
+            transact(self._client, [put, self._count_change(product.category, 1)])
         except TransactionCancelled as exc:
-            if exc.codes[0] == "ConditionalCheckFailed":
+            if exc.codes[0] == CONDITION_FAILED:
                 raise ProductExists(f"Product {product.product_id} already exists.") from exc
             raise
 
@@ -159,7 +162,7 @@ class ProductRepository:
         actions = [put]
         if updated.category != current.category:
             actions += [self._count_change(current.category, -1), self._count_change(updated.category, 1)]
-        return self._transact_if_unchanged(actions)
+        return transact_if_unchanged(self._client, actions)
 
     def delete(self, product_id: str) -> None:
         for _ in range(MAX_WRITE_ATTEMPTS):
@@ -173,7 +176,7 @@ class ProductRepository:
                     "ExpressionAttributeValues": {":version": to_value(current.version)},
                 }
             }
-            if self._transact_if_unchanged([delete, self._count_change(current.category, -1)]):
+            if transact_if_unchanged(self._client, [delete, self._count_change(current.category, -1)]):
                 return
         raise Conflict(f"Product {product_id} is changing too often to delete; retry.")
 
@@ -247,16 +250,3 @@ class ProductRepository:
                 ),
             }
         }
-
-    def _transact(self, actions: list[dict[str, Any]]) -> None:
-        with translated_errors():
-            self._client.transact_write_items(TransactItems=actions)
-
-    def _transact_if_unchanged(self, actions: list[dict[str, Any]]) -> bool:
-        try:
-            self._transact(actions)
-        except TransactionCancelled as exc:
-            if "ConditionalCheckFailed" in exc.codes or exc.conflicted:
-                return False
-            raise
-        return True

@@ -21,9 +21,11 @@ from dynamo_common import (
     from_item,
     read_page,
     to_item,
+    transact,
     translated_errors,
 )
 from dynamo_common import attributes as attr
+from dynamo_common.transactions import CONDITION_FAILED
 from products_service.catalogue import utc_now
 from products_service.reservations import (
     OutOfStock,
@@ -41,7 +43,6 @@ from products_service.reservations import (
 
 RESERVATION_PREFIX = "#reservation#"
 CENSUS_PAGE_SIZE = 1000
-CONDITION_FAILED = "ConditionalCheckFailed"
 RETRYABLE_CANCELLATIONS = frozenset({"TransactionConflict", "ThrottlingError"})
 
 _STOCK_NAMES = {
@@ -169,7 +170,7 @@ class ReservationRepository:
         actions += [self._never_there(product_id) for product_id in absent]
         actions.append(self._put_new(reservation))
         try:
-            self._transact(actions)
+            transact(self._client, actions)
         except TransactionCancelled as exc:
             reasons = exc.reasons
             put_reason = reasons[len(requested)] if len(reasons) > len(requested) else {}
@@ -231,7 +232,7 @@ class ReservationRepository:
             return replace(current, status=target, updated_at=now)
         actions = [{"Update": status_change}] + [self._give_back(line, now) for line in lines]
         try:
-            self._transact(actions)
+            transact(self._client, actions)
         except TransactionCancelled as exc:
             status_reason, *line_reasons = exc.reasons or [{}]
             if _code(status_reason) == CONDITION_FAILED:
@@ -325,7 +326,3 @@ class ReservationRepository:
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
-
-    def _transact(self, actions: list[dict[str, Any]]) -> None:
-        with translated_errors():
-            self._client.transact_write_items(TransactItems=actions)
