@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 ENGINE ?= dynamodb-local
 GROUPS ?=
 LIBS := libs/dynamo_common libs/service_kit
-SERVICES := services/products services/cart services/orders
+SERVICES := services/products services/cart services/orders services/gateway
 REQUIREMENTS := requirements-dev.txt $(wildcard services/*/requirements.txt) \
 	$(wildcard libs/*/pyproject.toml services/*/pyproject.toml) package.json
 # pytest exits 5 when it collects nothing: a tier that lost its tests fails loudly instead of passing.

@@ -61,6 +61,7 @@ class ServiceStack:
             jwks_url=keys.jwks_url,
             cursor_secret=secrets.token_urlsafe(32),
             service_token=mint_service_token(keys),
+            dev_signing_key_dir=keys.directory,
             region=settings.region,
             service_urls={spec.name: f"http://127.0.0.1:{free_port()}" for spec in SERVICES},
         )

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from flask import Flask, Response, json, request
 from flask.testing import FlaskClient
-from gateway import create_app
 from werkzeug.serving import make_server
 
 from devstack.keys import DevKeys
 from devstack.ports import free_port
+from gateway import create_app
 from service_kit.routes import PUBLIC_ROUTES
 
 PROBLEM = "application/problem+json"

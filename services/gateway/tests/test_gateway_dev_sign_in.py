@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from gateway import GatewayConfigError
 
+from gateway import GatewayConfigError
 from service_kit.auth import TokenVerifier
 
 SIGN_IN = "/auth/dev-token"

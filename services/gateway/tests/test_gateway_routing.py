@@ -7,8 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
 import pytest
-from gateway.front_door import FORWARDED_METHODS
 
+from gateway.front_door import FORWARDED_METHODS
 from service_kit.routes import PUBLIC_ROUTES, service_for
 
 UPSTREAM_HEADER = "X-Upstream"  # set by the fake services

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from gateway import DEFAULT_FRONTEND_DIR, create_app
 
 

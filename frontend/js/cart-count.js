@@ -1,0 +1,29 @@
+// The number of items in the cart, shown beside the Cart link in the header.
+
+import { api } from "./api.js";
+import { fill, hiddenText } from "./dom.js";
+import { currentSession } from "./session.js";
+
+/** Show the count from cart lines already fetched: [{quantity}, …]. */
+export function showCartCount(items) {
+  const count = items.reduce((sum, item) => sum + item.quantity, 0);
+  const badge = document.getElementById("cart-count");
+  if (!badge) return;
+  badge.dataset.count = String(count);
+  fill(badge, String(count), hiddenText(count === 1 ? " item" : " items"));
+  badge.hidden = count === 0;
+}
+
+/** Fetch the cart and show its count; a failure leaves the count as it was. */
+export async function refreshCartCount() {
+  if (!currentSession()) {
+    showCartCount([]);
+    return;
+  }
+  try {
+    const cart = await api.get("/cart");
+    showCartCount(cart.items);
+  } catch {
+    // The cart page itself says what went wrong; the badge is only a hint.
+  }
+}
