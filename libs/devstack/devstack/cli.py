@@ -40,6 +40,9 @@ from dynamo_common import create_tables
 logger = logging.getLogger("devstack")
 
 DYNAMODB_PORT = 8000
+# Orders resolves interrupted checkouts by itself every so often, as a scheduled task does in AWS.
+RECOVERY_INTERVAL_VARIABLE = "SHOPSMART_RECOVERY_INTERVAL_SECONDS"
+LOCAL_RECOVERY_INTERVAL_SECONDS = 15
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _WATCH_INTERVAL_SECONDS = 1.0
 
@@ -79,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         dev_signing_key_dir=keys.directory,
     )
     variables = environment.variables()
+    variables[RECOVERY_INTERVAL_VARIABLE] = str(LOCAL_RECOVERY_INTERVAL_SECONDS)
     try:
         with _stop_on_signals(), contextlib.ExitStack() as stack:
             _launch(stack, engine, f"starting {engine.name} on {engine.address} ({engine.storage})")
