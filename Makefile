@@ -18,7 +18,7 @@ define pytest_tier
 		[ $$status -eq 5 ] && echo "make: the $(1) tier collected no tests" >&2; exit $$status; }
 endef
 
-.PHONY: help install run token seed test lint unit integration bench clean
+.PHONY: help install run token seed test lint unit integration browser bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,7 +45,7 @@ token: $(STAMP) ## Print a local token: make token USER=alice [GROUPS=admin]
 seed: $(STAMP) ## Add the shipped catalogue to the running local stack (SYNTHETIC=N for N generated)
 	@$(BIN)/python -m devstack seed $(if $(SYNTHETIC),--synthetic $(SYNTHETIC))
 
-test: lint unit integration ## Every tier: lint, unit, integration
+test: lint unit integration browser ## Every tier: lint, unit, integration, browser
 
 lint: $(STAMP) ## ruff: lint and formatting
 	$(BIN)/ruff check .
@@ -55,7 +55,11 @@ unit: $(STAMP) ## Unit tests of each library and service (moto, no servers)
 	$(call pytest_tier,unit,libs services -m "not integration" -q)
 
 integration: $(STAMP) ## The services under gunicorn against a real DynamoDB Local
-	$(call pytest_tier,integration,tests -m integration -q)
+	$(call pytest_tier,integration,tests -m integration --ignore=tests/browser -q)
+
+browser: $(STAMP) ## The web shop in a real Chromium (Playwright) against the whole stack
+	scripts/ensure-chromium
+	$(call pytest_tier,browser,tests/browser -q)
 
 bench: $(STAMP) ## Service vs raw DynamoDB latency, written to bench/results.json
 	$(BIN)/python -m bench

@@ -73,7 +73,8 @@ export function dateTime(iso) {
 
 /** A product image, or a grey box saying there is none when the URL is missing or fails. */
 export function productImage(product, { alt = "", width = 320 } = {}) {
-  const placeholder = () => h("div", { class: "image-placeholder", role: alt ? "img" : null, "aria-label": alt || null }, "No image");
+  // Without alt text the picture is decoration, so its placeholder must not join a link's name.
+  const placeholder = () => h("div", { class: "image-placeholder", role: alt ? "img" : null, "aria-label": alt || null, "aria-hidden": alt ? null : "true" }, "No image");
   if (!product.image_url) return placeholder();
   // The shop's pictures are 4:3; the size hint keeps the layout still while they load.
   const image = h("img", { src: product.image_url, alt, width, height: Math.round((width * 3) / 4), loading: "lazy", decoding: "async" });
