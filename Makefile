@@ -11,7 +11,8 @@ GROUPS ?=
 LIBS := libs/dynamo_common libs/service_kit
 SERVICES := services/products services/cart services/orders services/gateway
 REQUIREMENTS := requirements-dev.txt $(wildcard services/*/requirements.txt) \
-	$(wildcard libs/*/pyproject.toml services/*/pyproject.toml) package.json
+	$(wildcard libs/*/pyproject.toml services/*/pyproject.toml) package.json \
+	requirements-infra.txt tests/infrastructure/requirements-checkov.txt
 # pytest exits 5 when it collects nothing: a tier that lost its tests fails loudly instead of passing.
 define pytest_tier
 	$(BIN)/python -m pytest $(2) || { status=$$?; \
@@ -28,9 +29,12 @@ $(STAMP): $(REQUIREMENTS)
 		{ echo "Python 3.11+ is needed (found $$($(PYTHON) --version))"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt \
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -r requirements-infra.txt \
 		$(foreach service,$(SERVICES),-r $(service)/requirements.txt) \
 		$(foreach package,$(LIBS) $(SERVICES),-e $(package)) -e 'libs/devstack[moto]' 
+	@# checkov pins its own boto3 and replaces python-hcl2's package, so it gets a venv of its own.
+	@test -x $(VENV)/checkov/bin/python || $(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/python -m pip install --quiet -r tests/infrastructure/requirements-checkov.txt
 	@touch $@
 
 install: $(STAMP) ## Create .venv with every service, library and tool
@@ -51,8 +55,8 @@ lint: $(STAMP) ## ruff: lint and formatting
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-unit: $(STAMP) ## Unit tests of each library and service (moto, no servers)
-	$(call pytest_tier,unit,libs services -m "not integration" -q)
+unit: $(STAMP) ## Unit tests of libraries and services (moto, no servers), Terraform and Dockerfiles
+	$(call pytest_tier,unit,libs services tests/infrastructure -m "not integration" -q)
 
 integration: $(STAMP) ## The services under gunicorn against a real DynamoDB Local
 	$(call pytest_tier,integration,tests -m integration --ignore=tests/browser -q)

@@ -1,4 +1,4 @@
-"""A throwaway stack for a benchmark run: DynamoDB Local in memory and services under gunicorn."""
+"""A throwaway stack for a benchmark or load run: DynamoDB Local in memory, services under gunicorn."""
 
 from __future__ import annotations
 
@@ -59,6 +59,7 @@ def bench_stack(services: tuple[str, ...], log_dir: Path) -> Iterator[BenchStack
             cursor_secret=secrets.token_urlsafe(32),
             service_token=mint_service_token(keys),
             service_urls=urls,
+            dev_signing_key_dir=keys.directory,
         )
         variables = environment.variables()
         for spec in SERVICES:

@@ -1,0 +1,48 @@
+"""AWS Lambda entry point for one ShopSmart service: its Flask app behind apig-wsgi.
+
+`SHOPSMART_SERVICE_MODULE` names the service's package (`products_service`, `cart_service`,
+`orders_service`); its `create_app()` is built on the first invocation and kept for the life of the
+execution environment. apig-wsgi turns API Gateway HTTP API (payload 2.0) and ALB events into WSGI
+requests, so the same function serves the public routes and the internal load balancer.
+
+A scheduled event `{"shopsmart_command": "<name>"}` runs the app's Flask CLI command instead (e.g.
+orders' `recover`, which a container runs in a background thread).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+from typing import Any
+
+from apig_wsgi import make_lambda_handler
+from flask import Flask
+from flask.cli import ScriptInfo
+
+SERVICE_MODULE_VARIABLE = "SHOPSMART_SERVICE_MODULE"
+COMMAND_EVENT_KEY = "shopsmart_command"
+
+WsgiHandler = Any
+
+
+@functools.cache
+def _service() -> tuple[Flask, WsgiHandler]:
+    module = importlib.import_module(os.environ[SERVICE_MODULE_VARIABLE])
+    app = module.create_app()
+    return app, make_lambda_handler(app, binary_support=True)
+
+
+def run_command(app: Flask, command: str) -> dict[str, Any]:
+    """Run one of the app's Flask CLI commands, as `flask --app <service> <command>` would."""
+    # Not standalone: a failing command raises, so Lambda records the invocation as failed.
+    app.cli.main(args=[command], obj=ScriptInfo(create_app=lambda: app), standalone_mode=False)
+    return {"command": command, "status": "done"}
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The function's handler: an HTTP request (API Gateway or ALB) or a scheduled command."""
+    app, wsgi_handler = _service()
+    if COMMAND_EVENT_KEY in event:
+        return run_command(app, str(event[COMMAND_EVENT_KEY]))
+    return wsgi_handler(event, context)

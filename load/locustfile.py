@@ -1,0 +1,83 @@
+"""Shoppers during a sale: mostly browsing, some cart edits, and checkouts of a few hot products.
+
+Run by `python -m load` (or `make load`); the hot products and where to write the status tally
+come from the environment it sets. Expected refusals (sold out 409, empty cart 422) count as
+successes; only a 5xx or an unexpected status is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import uuid
+from collections import Counter
+
+from locust import HttpUser, between, events, task
+
+HOT_PRODUCTS = [pid for pid in os.environ.get("LOAD_HOT_PRODUCTS", "").split(",") if pid]
+TALLY_PATH = os.environ.get("LOAD_TALLY_PATH")
+status_classes: Counter[str] = Counter()
+
+
+@events.request.add_listener
+def count_status(response=None, exception=None, **_: object) -> None:
+    if exception is not None and response is None:
+        status_classes["connection_error"] += 1
+    elif response is not None:
+        status_classes[f"{response.status_code // 100}xx"] += 1
+
+
+@events.quitting.add_listener
+def write_tally(**_: object) -> None:
+    if TALLY_PATH:
+        with open(TALLY_PATH, "w", encoding="utf-8") as tally:
+            json.dump(dict(status_classes), tally)
+
+
+class Shopper(HttpUser):
+    wait_time = between(0.05, 0.4)
+
+    def on_start(self) -> None:
+        user_id = f"load-{uuid.uuid4().hex[:12]}"
+        answer = self.client.post("/auth/dev-token", json={"user_id": user_id}, name="/auth/dev-token")
+        self.client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+        categories = self.client.get("/categories").json()["items"]
+        self.categories = [category["name"] for category in categories] or ["Kitchen"]
+        self.seen: list[str] = []
+
+    @task(6)
+    def browse(self) -> None:
+        category = random.choice(self.categories)  # noqa: S311 - load shaping, not security
+        page = self.client.get("/products", params={"category": category, "limit": 20}, name="/products?category")
+        items = page.json().get("items", []) if page.ok else []
+        self.seen = [item["product_id"] for item in items] or self.seen
+        if page.ok and page.json().get("next_cursor"):
+            self.client.get(
+                "/products",
+                params={"category": category, "limit": 20, "cursor": page.json()["next_cursor"]},
+                name="/products?category&cursor",
+            )
+        if self.seen:
+            self.client.get(f"/products/{random.choice(self.seen)}", name="/products/{id}")  # noqa: S311
+
+    @task(3)
+    def edit_cart(self) -> None:
+        pool = HOT_PRODUCTS + self.seen
+        if not pool:
+            return
+        product_id = random.choice(pool)  # noqa: S311
+        self.client.post("/cart/items", json={"product_id": product_id, "quantity": 1}, name="/cart/items")
+        self.client.get("/cart")
+
+    @task(2)
+    def checkout(self) -> None:
+        if HOT_PRODUCTS:
+            hot = random.choice(HOT_PRODUCTS)  # noqa: S311
+            self.client.put(f"/cart/items/{hot}", json={"quantity": 1}, name="/cart/items/{id}")
+        headers = {"Idempotency-Key": uuid.uuid4().hex}
+        with self.client.post("/orders", headers=headers, name="/orders", catch_response=True) as answer:
+            if answer.status_code in (201, 409, 422):
+                answer.success()
+            else:
+                answer.failure(f"checkout answered {answer.status_code}: {answer.text[:200]}")

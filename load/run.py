@@ -1,0 +1,85 @@
+"""Running locust headless against a gateway and reading back what it measured."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
+
+
+@dataclass(frozen=True)
+class LoadProfile:
+    users: int
+    spawn_rate: float
+    seconds: int
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    requests: int
+    failures: int
+    requests_per_second: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    status_classes: dict[str, int]
+
+    @property
+    def server_errors(self) -> int:
+        return self.status_classes.get("5xx", 0)
+
+    def as_dict(self) -> dict[str, object]:
+        return {**self.__dict__, "server_errors": self.server_errors}
+
+
+def run_locust(host: str, profile: LoadProfile, hot_products: list[str], workdir: Path) -> LoadResult:
+    """Ramp `profile.users` shoppers up at `spawn_rate` a second and keep them for `seconds`."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    tally = workdir / "status-classes.json"
+    command = [
+        sys.executable, "-m", "locust",
+        "-f", str(LOCUSTFILE),
+        "--headless",
+        "--host", host,
+        "--users", str(profile.users),
+        "--spawn-rate", str(profile.spawn_rate),
+        "--run-time", f"{profile.seconds}s",
+        "--stop-timeout", "10",
+        "--csv", str(workdir / "locust"),
+        "--only-summary",
+        "--exit-code-on-error", "0",
+    ]  # fmt: skip
+    environment = {"LOAD_HOT_PRODUCTS": ",".join(hot_products), "LOAD_TALLY_PATH": str(tally)}
+    result = subprocess.run(  # noqa: S603 - our own command line
+        command,
+        env={**_inherited_environment(), **environment},
+        capture_output=True,
+        text=True,
+        timeout=profile.seconds + 120,
+        check=False,
+    )
+    (workdir / "locust.log").write_text(result.stdout + result.stderr)
+    if result.returncode != 0:
+        raise RuntimeError(f"locust failed ({result.returncode}); see {workdir / 'locust.log'}")
+    with (workdir / "locust_stats.csv").open(newline="") as stats:
+        total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
+    return LoadResult(
+        requests=int(total["Request Count"]),
+        failures=int(total["Failure Count"]),
+        requests_per_second=round(float(total["Requests/s"]), 1),
+        p50_ms=float(total["50%"]),
+        p95_ms=float(total["95%"]),
+        p99_ms=float(total["99%"]),
+        status_classes=json.loads(tally.read_text()),
+    )
+
+
+def _inherited_environment() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)

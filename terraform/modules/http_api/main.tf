@@ -1,0 +1,90 @@
+locals {
+  # ALB `*` at the end of a path is API Gateway's greedy `{proxy+}`; no other route exists, so
+  # /internal/* and anything unlisted get API Gateway's 404.
+  route_keys = merge([
+    for route in var.routes : {
+      for pattern in route.path_patterns :
+      "ANY ${endswith(pattern, "/*") ? "${trimsuffix(pattern, "/*")}/{proxy+}" : pattern}" => route.function
+    }
+  ]...)
+}
+
+resource "aws_apigatewayv2_api" "this" {
+  name          = var.name
+  protocol_type = "HTTP"
+  description   = "ShopSmart public API: the same routes as the load balancer"
+
+  dynamic "cors_configuration" {
+    for_each = length(var.cors_allowed_origins) > 0 ? [var.cors_allowed_origins] : []
+    content {
+      allow_origins  = cors_configuration.value
+      allow_methods  = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+      allow_headers  = ["authorization", "content-type", "idempotency-key", "if-match", "x-request-id"]
+      expose_headers = ["etag", "x-request-id", "retry-after"]
+      max_age        = 600
+    }
+  }
+
+  tags = var.tags
+}
+
+resource "aws_apigatewayv2_integration" "service" {
+  for_each = var.functions
+
+  api_id                 = aws_apigatewayv2_api.this.id
+  integration_type       = "AWS_PROXY"
+  integration_uri        = each.value.invoke_arn
+  payload_format_version = "2.0"
+  timeout_milliseconds   = 29000
+}
+
+resource "aws_apigatewayv2_route" "public" {
+  for_each = local.route_keys
+
+  api_id    = aws_apigatewayv2_api.this.id
+  route_key = each.key
+  target    = "integrations/${aws_apigatewayv2_integration.service[each.value].id}"
+}
+
+resource "aws_cloudwatch_log_group" "access" {
+  name              = "/shopsmart/${var.name}/http-api"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_apigatewayv2_stage" "default" {
+  api_id      = aws_apigatewayv2_api.this.id
+  name        = "$default"
+  auto_deploy = true
+
+  default_route_settings {
+    throttling_rate_limit    = var.throttling.rate_limit
+    throttling_burst_limit   = var.throttling.burst_limit
+    detailed_metrics_enabled = true
+  }
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.access.arn
+    format = jsonencode({
+      requestId      = "$context.requestId"
+      routeKey       = "$context.routeKey"
+      status         = "$context.status"
+      latency        = "$context.integrationLatency"
+      responseLength = "$context.responseLength"
+      sourceIp       = "$context.identity.sourceIp"
+    })
+  }
+
+  tags = var.tags
+}
+
+resource "aws_lambda_permission" "api" {
+  for_each = var.functions
+
+  statement_id  = "http-api-${var.name}"
+  action        = "lambda:InvokeFunction"
+  function_name = each.value.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
+}

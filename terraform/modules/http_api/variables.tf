@@ -1,0 +1,59 @@
+variable "name" {
+  description = "The API's name (e.g. \"shopsmart-production\")."
+  type        = string
+}
+
+variable "functions" {
+  description = "The Lambda functions behind the API, by service name."
+  type = map(object({
+    function_name = string
+    invoke_arn    = string
+  }))
+}
+
+variable "routes" {
+  description = "Public routes in ALB syntax (service_kit.routes.PUBLIC_ROUTES): \"/x\" becomes \"ANY /x\", \"/x/*\" becomes \"ANY /x/{proxy+}\"."
+  type = list(object({
+    function      = string
+    path_patterns = list(string)
+  }))
+
+  validation {
+    condition = alltrue(flatten([
+      for route in var.routes : [for pattern in route.path_patterns : can(regex("^/[A-Za-z0-9_.-]+(/\\*)?$", pattern))]
+    ]))
+    error_message = "A pattern is \"/segment\" or \"/segment/*\"."
+  }
+}
+
+variable "cors_allowed_origins" {
+  description = "Origins of the web shop allowed to call the API from a browser; empty for same-origin only."
+  type        = list(string)
+  default     = []
+}
+
+variable "throttling" {
+  description = "Steady-state requests per second and burst across the API."
+  type = object({
+    rate_limit  = optional(number, 2000)
+    burst_limit = optional(number, 4000)
+  })
+  default = {}
+}
+
+variable "log_retention_days" {
+  description = "How long access logs are kept."
+  type        = number
+  default     = 365
+}
+
+variable "log_kms_key_arn" {
+  description = "KMS key encrypting the access log group."
+  type        = string
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

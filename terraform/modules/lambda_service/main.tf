@@ -1,0 +1,63 @@
+locals {
+  function_name = "shopsmart-${var.environment_name}-${var.name}"
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/aws/lambda/${local.function_name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  function_name                  = local.function_name
+  description                    = "ShopSmart ${var.name} (Flask through apig-wsgi)"
+  package_type                   = "Image"
+  image_uri                      = var.image_uri
+  role                           = aws_iam_role.function.arn
+  memory_size                    = var.memory_size
+  timeout                        = var.timeout
+  reserved_concurrent_executions = var.reserved_concurrency
+  kms_key_arn                    = var.environment_kms_key_arn
+
+  environment {
+    variables = merge(var.environment, var.sensitive_environment)
+  }
+
+  vpc_config {
+    subnet_ids         = var.subnet_ids
+    security_group_ids = [aws_security_group.this.id]
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.this.name
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy.logs]
+}
+
+resource "aws_lambda_permission" "load_balancer" {
+  for_each = var.load_balancer_target_groups
+
+  statement_id  = "internal-load-balancer-${each.key}"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this.function_name
+  principal     = "elasticloadbalancing.amazonaws.com"
+  source_arn    = each.value
+}
+
+resource "aws_lb_target_group_attachment" "this" {
+  for_each = var.load_balancer_target_groups
+
+  target_group_arn = each.value
+  target_id        = aws_lambda_function.this.arn
+
+  depends_on = [aws_lambda_permission.load_balancer]
+}

@@ -1,0 +1,119 @@
+variable "name" {
+  description = "The service's name in the shop (products, cart, orders)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}$", var.name))
+    error_message = "A service name is lower-case letters, digits and hyphens."
+  }
+}
+
+variable "environment_name" {
+  description = "The environment (e.g. production), part of every resource name."
+  type        = string
+}
+
+variable "image_uri" {
+  description = "The service's Lambda image (docker/lambda/Dockerfile), pinned by tag or digest."
+  type        = string
+}
+
+variable "memory_size" {
+  description = "Memory in MiB; CPU grows with it."
+  type        = number
+  default     = 1024
+}
+
+variable "timeout" {
+  description = "Seconds an invocation may run; API Gateway gives up after 30."
+  type        = number
+  default     = 29
+}
+
+variable "reserved_concurrency" {
+  description = "Concurrent executions kept for (and capping) this function, so one service cannot starve the others."
+  type        = number
+  default     = 200
+}
+
+variable "environment" {
+  description = "Environment variables (SHOPSMART_*); secret values belong in sensitive_environment."
+  type        = map(string)
+  default     = {}
+}
+
+variable "sensitive_environment" {
+  description = "Environment variables holding secrets; encrypted with environment_kms_key_arn at rest."
+  type        = map(string)
+  default     = {}
+  sensitive   = true
+}
+
+variable "environment_kms_key_arn" {
+  description = "KMS key encrypting the function's environment variables."
+  type        = string
+}
+
+variable "table" {
+  description = "The one DynamoDB table the service owns and the actions its code calls (e.g. dynamodb:GetItem)."
+  type = object({
+    arn     = string
+    actions = list(string)
+  })
+
+  validation {
+    condition     = alltrue([for action in var.table.actions : can(regex("^dynamodb:[A-Z][A-Za-z]+$", action))])
+    error_message = "Each action is one DynamoDB action, spelled out (no wildcards)."
+  }
+}
+
+variable "vpc_id" {
+  description = "The VPC the function runs in (to reach the internal load balancer)."
+  type        = string
+}
+
+variable "subnet_ids" {
+  description = "Private subnets with a NAT route (Cognito) and the DynamoDB endpoint."
+  type        = list(string)
+}
+
+variable "egress_security_groups" {
+  description = "Security groups the function may call on the given port (e.g. the internal load balancer), by a name known at plan time."
+  type = map(object({
+    security_group_id = string
+    port              = number
+  }))
+  default = {}
+}
+
+variable "load_balancer_target_groups" {
+  description = "Lambda target groups of the internal load balancer this function serves, by a name known at plan time."
+  type        = map(string)
+  default     = {}
+}
+
+variable "schedules" {
+  description = "Flask CLI commands run on a schedule, e.g. { recovery = { expression = \"rate(1 minute)\", command = \"recover\" } }."
+  type = map(object({
+    expression = string
+    command    = string
+  }))
+  default = {}
+}
+
+variable "log_retention_days" {
+  description = "How long the function's logs (and its EMF metrics lines) are kept."
+  type        = number
+  default     = 365
+}
+
+variable "log_kms_key_arn" {
+  description = "KMS key encrypting the log group."
+  type        = string
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,146 @@
+"""Every .tf file parses, every module has the expected shape, and every reference resolves.
+
+With no Terraform binary here, this is the offline stand-in for `terraform validate`: a variable,
+local, resource, data source, module or module output that is referenced must be declared, and a
+module call must pass only declared variables and every required one.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import hcl2
+import pytest
+from hcl2.utils import SerializationOptions
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TERRAFORM_FILES = sorted((REPO_ROOT / "terraform").rglob("*.tf"))
+MODULE_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md")
+META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "depends_on", "providers"})
+WITHOUT_COMMENTS = SerializationOptions(with_comments=False, strip_string_quotes=True)
+
+VARIABLE = re.compile(r"(?<![\w.])var\.(\w+)")
+LOCAL = re.compile(r"(?<![\w.])local\.(\w+)")
+MODULE_OUTPUT = re.compile(r"(?<![\w.])module\.(\w+)(?:\[[^\]]*\])?(?:\.(\w+))?")
+DATA_SOURCE = re.compile(r"(?<![\w.])data\.(\w+)\.(\w+)")
+RESOURCE = re.compile(r"(?<![\w.])((?:aws|random)_\w+|terraform_data)\.(\w+)")
+
+
+def test_the_terraform_tree_exists() -> None:
+    assert len(TERRAFORM_FILES) > 20
+
+
+@pytest.mark.parametrize("path", TERRAFORM_FILES, ids=lambda path: str(path.relative_to(REPO_ROOT)))
+def test_every_tf_file_parses(path: Path) -> None:
+    parsed = hcl2.loads(path.read_text())
+    assert isinstance(parsed, dict)
+
+
+def test_each_module_has_its_files_and_a_pinned_provider(terraform) -> None:
+    assert set(terraform.modules) >= {
+        "dynamodb_table",
+        "service",
+        "network",
+        "alb",
+        "monitoring",
+        "identity",
+        "lambda_service",
+        "http_api",
+    }
+    for module in terraform.all:
+        present = {path.name for path in module.path.iterdir()}
+        required = MODULE_FILES if module in terraform.modules.values() else ("versions.tf", "outputs.tf")
+        assert set(required) <= present, f"{module.path} lacks {set(required) - present}"
+        aws = module.files["versions.tf"]["terraform"][0]["required_providers"][0]["aws"]
+        assert aws["source"] == "hashicorp/aws"
+        assert ">=" in aws["version"] and "<" in aws["version"].replace("<=", ""), aws["version"]
+
+
+def test_every_variable_has_a_description_and_a_type(terraform) -> None:
+    for module in terraform.all:
+        for name, variable in module.variables.items():
+            assert variable.get("description"), f"{module.name}: variable {name} has no description"
+            assert variable.get("type"), f"{module.name}: variable {name} has no type"
+
+
+def test_module_outputs_are_described_and_prefixed(terraform) -> None:
+    for module in terraform.modules.values():
+        prefixes = (f"{module.name}_", f"{module.name.split('_')[0]}_")
+        for name, output in module.outputs.items():
+            assert output.get("description"), f"{module.name}: output {name} has no description"
+            assert name.startswith(prefixes), f"{module.name}: output {name} is not prefixed {prefixes}"
+
+
+def _unresolved(root, terraform) -> list[str]:
+    """References in `root` to anything it does not declare."""
+    resources = set(root.resources)
+    data_sources = set(root.data)
+    problems = []
+    for text in terraform.expressions(list(root.files.values())):
+        for name in VARIABLE.findall(text):
+            if name not in root.variables:
+                problems.append(f"var.{name}")
+        for name in LOCAL.findall(text):
+            if name not in root.locals:
+                problems.append(f"local.{name}")
+        for call, output in MODULE_OUTPUT.findall(text):
+            if call not in root.module_calls:
+                problems.append(f"module.{call}")
+            elif output and output not in terraform.called_module(root, call).outputs:
+                problems.append(f"module.{call}.{output}")
+        for kind, name in DATA_SOURCE.findall(text):
+            if f"{kind}.{name}" not in data_sources:
+                problems.append(f"data.{kind}.{name}")
+        for kind, name in RESOURCE.findall(DATA_SOURCE.sub("", text)):
+            if f"{kind}.{name}" not in resources:
+                problems.append(f"{kind}.{name}")
+    return sorted(set(problems))
+
+
+def test_every_reference_resolves(terraform) -> None:
+    for root in terraform.all:
+        assert _unresolved(root, terraform) == [], f"unresolved references in {root.path}"
+
+
+def test_module_calls_pass_declared_and_required_variables(terraform) -> None:
+    for root in terraform.all:
+        for call, arguments in root.module_calls.items():
+            module = terraform.called_module(root, call)
+            passed = set(arguments) - META_ARGUMENTS
+            assert passed <= set(module.variables), (
+                f"{root.name}: module.{call} passes unknown {passed - set(module.variables)}"
+            )
+            required = {name for name, variable in module.variables.items() if "default" not in variable}
+            assert required <= passed, f"{root.name}: module.{call} misses required {required - passed}"
+
+
+def test_the_reference_check_notices_a_typo(terraform) -> None:
+    production = terraform.production
+    original = production.files["outputs.tf"]
+    broken = {"output": [{"shop_url": {"value": "${module.monitoring.monitoring_dashbord_url}"}}]}
+    production.files["outputs.tf"] = broken
+    try:
+        assert _unresolved(production, terraform) == ["module.monitoring.monitoring_dashbord_url"]
+    finally:
+        production.files["outputs.tf"] = original
+
+
+def test_production_has_example_variables_and_a_backend_example(terraform) -> None:
+    production = terraform.production.path
+    example = hcl2.loads((production / "example.tfvars").read_text(), serialization_options=WITHOUT_COMMENTS)
+    required = {
+        name for name, variable in terraform.production.variables.items() if "default" not in variable
+    }
+    assert required <= set(example), f"example.tfvars lacks {required - set(example)}"
+    assert set(example) <= set(terraform.production.variables)
+    backend = terraform.production.files["backend.tf"]["terraform"][0]["backend"][0]
+    assert "s3" in backend
+    backend_example = hcl2.loads(
+        (production / "backend.hcl.example").read_text(), serialization_options=WITHOUT_COMMENTS
+    )
+    assert {"bucket", "key", "region", "use_lockfile", "encrypt"} <= set(backend_example)
+
+
+def test_production_outputs_the_shop_url_table_names_and_dashboard(terraform) -> None:
+    assert {"shop_url", "table_names", "dashboard_url"} <= set(terraform.production.outputs)
