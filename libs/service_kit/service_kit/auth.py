@@ -75,12 +75,16 @@ def jwks_source(jwks_url: str) -> jwt.PyJWKClient | FileJwks:
 
 
 class TokenVerifier:
-    """Verifies bearer tokens; the JWKS is fetched on first use and cached."""
+    """Verifies bearer tokens; the JWKS is fetched on first use and cached.
+
+    `audience` lists the accepted app clients (comma-separated). Cognito puts the client in `aud`
+    on ID tokens but in `client_id` on access tokens (which have no `aud`), so either is accepted.
+    """
 
     def __init__(self, jwks_url: str, issuer: str, audience: str, leeway_seconds: int = 30):
         self._jwks = jwks_source(jwks_url)
         self._issuer = issuer
-        self._audience = audience
+        self._audiences = frozenset(part.strip() for part in audience.split(",") if part.strip())
         self._leeway = leeway_seconds
 
     def verify(self, token: str) -> Caller:
@@ -91,19 +95,28 @@ class TokenVerifier:
                 signing_key.key,
                 algorithms=["RS256"],
                 issuer=self._issuer,
-                audience=self._audience,
                 leeway=self._leeway,
-                options={"require": ["exp", "iss", "sub"]},
+                options={"require": ["exp", "iss", "sub"], "verify_aud": False},
             )
         except jwt.PyJWKClientConnectionError as exc:
             raise Unauthorized("The token's signing keys cannot be fetched.") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"Invalid token: {exc}") from exc
+        if not self._audiences & _clients_of(claims):
+            raise Unauthorized("Invalid token: it was issued for another audience.")
         return Caller(
             subject=str(claims["sub"]),
             groups=frozenset(claims.get(GROUPS_CLAIM) or ()),
             scopes=frozenset(str(claims.get("scope", "")).split()),
         )
+
+
+def _clients_of(claims: dict[str, Any]) -> set[str]:
+    audience = claims.get("aud")
+    clients = {audience} if isinstance(audience, str) else set(audience or ())
+    if claims.get("token_use") == "access" and isinstance(claims.get("client_id"), str):
+        clients.add(claims["client_id"])
+    return clients
 
 
 def _bearer_token() -> str:
