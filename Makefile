@@ -19,7 +19,7 @@ define pytest_tier
 		[ $$status -eq 5 ] && echo "make: the $(1) tier collected no tests" >&2; exit $$status; }
 endef
 
-.PHONY: help install run token seed test lint unit integration browser bench clean
+.PHONY: help install run token seed test lint unit integration browser bench load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ browser: $(STAMP) ## The web shop in a real Chromium (Playwright) against the wh
 
 bench: $(STAMP) ## Service vs raw DynamoDB latency, written to bench/results.json
 	$(BIN)/python -m bench
+
+load: $(STAMP) ## A sale event through the gateway (locust), then the stock audit: load/results.json
+	$(BIN)/python -m load
 
 clean: ## Remove the virtualenv and caches (keeps .local data)
 	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

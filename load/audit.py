@@ -77,12 +77,18 @@ def audit(client: Any, settings: DynamoSettings, initial_stock: dict[str, int], 
         if status == "PENDING":
             report.pending_orders.append(order_id)
         reservation = reservations.get(order_id)
-        if status in ORDER_BOUGHT and (reservation is None or reservation[attr.STATUS] not in HOLDS_STOCK | {"RETURNED"}):
+        if status in ORDER_BOUGHT and (
+            reservation is None or reservation[attr.STATUS] not in HOLDS_STOCK | {"RETURNED"}
+        ):
             report.orders_without_reservation.append(order_id)
     for order_id, reservation in reservations.items():
         touches_audited_stock = any(
             line[attr.PRODUCT_ID] in initial_stock for line in reservation.get(attr.RESERVATION_ITEMS, [])
         )
-        if touches_audited_stock and reservation[attr.STATUS] in HOLDS_STOCK and orders.get(order_id) not in ORDER_BOUGHT:
+        if (
+            touches_audited_stock
+            and reservation[attr.STATUS] in HOLDS_STOCK
+            and orders.get(order_id) not in ORDER_BOUGHT
+        ):
             report.reservations_without_order.append(order_id)
     return report

@@ -49,7 +49,9 @@ class Shopper(HttpUser):
     @task(6)
     def browse(self) -> None:
         category = random.choice(self.categories)  # noqa: S311 - load shaping, not security
-        page = self.client.get("/products", params={"category": category, "limit": 20}, name="/products?category")
+        page = self.client.get(
+            "/products", params={"category": category, "limit": 20}, name="/products?category"
+        )
         items = page.json().get("items", []) if page.ok else []
         self.seen = [item["product_id"] for item in items] or self.seen
         if page.ok and page.json().get("next_cursor"):

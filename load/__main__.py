@@ -1,0 +1,74 @@
+"""`make load`: a sale event against a stack of its own, then the audit. Writes load/results.json.
+
+Shoppers ramp up through the gateway, browse, edit carts and check out a few hot products whose
+stock runs out; afterwards every unit of the hot products' stock must be accounted for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.stack import bench_stack
+from dynamo_common import PRODUCTS
+from load.audit import audit
+from load.run import LoadProfile, run_locust
+from load.shop import create_hot_products, settle_orders
+from products_service.repository import ProductRepository
+from products_service.seeding import load_catalogue, seed, shipped_catalogue
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m load", description=__doc__)
+    parser.add_argument("--users", type=int, default=60)
+    parser.add_argument("--spawn-rate", type=float, default=5.0)
+    parser.add_argument("--seconds", type=int, default=90)
+    parser.add_argument("--hot-products", type=int, default=5)
+    parser.add_argument("--hot-stock", type=int, default=40)
+    args = parser.parse_args(argv)
+    profile = LoadProfile(args.users, args.spawn_rate, args.seconds)
+    print(f"starting a stack of its own (logs in {HERE / 'logs'})…", flush=True)
+    with bench_stack(("products", "cart", "orders", "gateway"), HERE / "logs") as stack:
+        seed(
+            ProductRepository(stack.client, stack.settings.table_name(PRODUCTS)),
+            load_catalogue(shipped_catalogue()),
+        )
+        hot = create_hot_products(
+            stack.urls["products"],
+            stack.keys,
+            f"Sale {uuid.uuid4().hex[:6]}",
+            args.hot_products,
+            args.hot_stock,
+        )
+        print(
+            f"{profile.users} shoppers for {profile.seconds} s, ramping {profile.spawn_rate}/s…", flush=True
+        )
+        result = run_locust(stack.urls["gateway"], profile, list(hot), HERE / "logs" / "locust")
+        settle_orders(stack.environment.variables(), stack.client, stack.settings, "load-")
+        report = audit(stack.client, stack.settings, hot, "load-")
+    results = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "profile": profile.__dict__,
+        "hot_products": {"count": len(hot), "stock_each": args.hot_stock},
+        "load": result.as_dict(),
+        "audit": {**report.__dict__, "clean": report.clean},
+    }
+    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(
+        f"{result.requests} requests, {result.requests_per_second}/s, p50 {result.p50_ms} ms, "
+        f"p95 {result.p95_ms} ms, p99 {result.p99_ms} ms, failures {result.failures}, "
+        f"5xx {result.server_errors}; sold {sum(report.sold.values())} of {len(hot) * args.hot_stock}; "
+        f"audit {'clean' if report.clean else 'FAILED: ' + json.dumps(report.__dict__)}",
+        flush=True,
+    )
+    return 0 if report.clean and result.server_errors == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Arranging a sale (hot products with little stock) and letting its orders settle."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from typing import Any
+
+import requests
+
+from devstack import DevKeys, mint_token
+from dynamo_common import ORDERS, DynamoSettings, from_item
+from dynamo_common import attributes as attr
+
+SETTLE_DEADLINE_SECONDS = 120
+
+
+def create_hot_products(
+    products_url: str, keys: DevKeys, category: str, count: int, stock: int
+) -> dict[str, int]:
+    """`count` products with `stock` units each, created through the API; {id: initial stock}."""
+    headers = {"Authorization": f"Bearer {mint_token('load-admin', groups=['admin'], keys=keys)}"}
+    created = {}
+    for number in range(count):
+        body = {"name": f"Hot deal {number}", "price": "9.99", "category": category, "inventory_count": stock}
+        answer = requests.post(f"{products_url}/products", json=body, headers=headers, timeout=10)
+        answer.raise_for_status()
+        created[answer.json()["product_id"]] = stock
+    return created
+
+
+def pending_orders(client: Any, settings: DynamoSettings, user_prefix: str) -> int:
+    pending, start_key = 0, None
+    while True:
+        page = client.scan(
+            TableName=settings.table_name(ORDERS), **({"ExclusiveStartKey": start_key} if start_key else {})
+        )
+        pending += sum(
+            1
+            for item in map(from_item, page["Items"])
+            if item[attr.USER_ID].startswith(user_prefix) and item[attr.STATUS] == "PENDING"
+        )
+        start_key = page.get("LastEvaluatedKey")
+        if start_key is None:
+            return pending
+
+
+def settle_orders(variables: dict[str, str], client: Any, settings: DynamoSettings, user_prefix: str) -> None:
+    """Run the recovery command until no order of these users is PENDING (or the deadline passes)."""
+    deadline = time.monotonic() + SETTLE_DEADLINE_SECONDS
+    while pending_orders(client, settings, user_prefix) and time.monotonic() < deadline:
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "orders_service", "recover"],
+            env=variables,
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
