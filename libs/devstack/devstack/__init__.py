@@ -15,6 +15,7 @@ from devstack.keys import (
     DevKeys,
     ensure_cursor_secret,
     ensure_dev_keys,
+    ensure_guest_token_secret,
     mint_service_token,
     mint_token,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "StartupTimeout",
     "ensure_cursor_secret",
     "ensure_dev_keys",
+    "ensure_guest_token_secret",
     "ensure_jar",
     "ensure_java",
     "ensure_port_free",

@@ -22,7 +22,13 @@ from devstack.dynamodb_local import (
 )
 from devstack.environment import StackEnvironment, configured_region, configured_table_prefix
 from devstack.errors import DevstackError
-from devstack.keys import ensure_cursor_secret, ensure_dev_keys, mint_service_token, mint_token
+from devstack.keys import (
+    ensure_cursor_secret,
+    ensure_dev_keys,
+    ensure_guest_token_secret,
+    mint_service_token,
+    mint_token,
+)
 from devstack.paths import LocalState, local_state, repo_root
 from devstack.ports import LOCALHOST, ensure_port_free
 from devstack.process import BackgroundServer
@@ -80,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         region=configured_region(),
         service_urls={spec.name: f"http://{LOCALHOST}:{spec.port}" for spec in SERVICES},
         dev_signing_key_dir=keys.directory,
+        guest_token_secret=ensure_guest_token_secret(state.guest_token_secret),
     )
     variables = environment.variables()
     variables[RECOVERY_INTERVAL_VARIABLE] = str(LOCAL_RECOVERY_INTERVAL_SECONDS)

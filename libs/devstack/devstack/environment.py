@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ JWT_ISSUER = "SHOPSMART_JWT_ISSUER"
 JWT_AUDIENCE = "SHOPSMART_JWT_AUDIENCE"
 CURSOR_SECRET = "SHOPSMART_CURSOR_SECRET"  # noqa: S105 - a variable name, not a secret
 SERVICE_TOKEN = "SHOPSMART_SERVICE_TOKEN"  # noqa: S105 - a variable name, not a secret
+GUEST_TOKEN_SECRET = "SHOPSMART_GUEST_TOKEN_SECRET"  # noqa: S105 - a variable name, not a secret
 DEV_SIGN_IN = "SHOPSMART_DEV_SIGN_IN"
 DEV_SIGNING_KEY_DIR = "SHOPSMART_DEV_SIGNING_KEY_DIR"
 AWS_REGION = "AWS_REGION"
@@ -56,6 +58,8 @@ class StackEnvironment:
     service_urls: Mapping[str, str] = field(default_factory=dict)
     # Set only by the local stack: the gateway then lets the page sign in with the development key.
     dev_signing_key_dir: Path | None = None
+    # `make run` passes the one kept on disk; any other stack (tests, benchmarks) gets a fresh one.
+    guest_token_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     def variables(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """`base` (default: this process's environment) with the stack's variables set."""
@@ -74,6 +78,7 @@ class StackEnvironment:
                 JWT_AUDIENCE: LOCAL_AUDIENCE,
                 CURSOR_SECRET: self.cursor_secret,
                 SERVICE_TOKEN: self.service_token,
+                GUEST_TOKEN_SECRET: self.guest_token_secret,
                 # Logs reach the log file as they are written, not when a buffer fills.
                 "PYTHONUNBUFFERED": "1",
             }

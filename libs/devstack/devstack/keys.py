@@ -1,4 +1,5 @@
-"""The local development signing key, its JWKS, tokens signed with it, and the cursor secret.
+"""The local development signing key, its JWKS, tokens signed with it, and the HMAC secrets
+(pagination cursors, guest tokens).
 
 Services verify tokens against the JWKS exactly as they verify Cognito's in AWS, so local tokens
 carry the same claims: `sub`, `cognito:groups`, `token_use` and, for service credentials, `scope`.
@@ -119,7 +120,17 @@ def mint_service_token(keys: DevKeys, ttl: int = SERVICE_TOKEN_TTL_SECONDS) -> s
 def ensure_cursor_secret(path: Path | None = None) -> str:
     """The HMAC key for pagination cursors, kept on disk (default `.local/cursor-secret`) so
     cursors handed out before a restart stay valid after it."""
-    path = path or local_state().cursor_secret
+    return _ensure_secret(path or local_state().cursor_secret)
+
+
+def ensure_guest_token_secret(path: Path | None = None) -> str:
+    """The HMAC key for guest tokens, kept on disk (default `.local/guest-token-secret`) so a
+    guest's cart stays theirs across a restart."""
+    return _ensure_secret(path or local_state().guest_token_secret)
+
+
+def _ensure_secret(path: Path) -> str:
+    """A random secret in an owner-only file, created on first use."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         _create_private_file(path, secrets.token_urlsafe(32).encode())

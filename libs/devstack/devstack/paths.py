@@ -29,6 +29,10 @@ class LocalState:
         return self.directory / "cursor-secret"
 
     @property
+    def guest_token_secret(self) -> Path:
+        return self.directory / "guest-token-secret"
+
+    @property
     def logs(self) -> Path:
         return self.directory / "logs"
 

@@ -91,6 +91,10 @@ class ServiceProcess(BackgroundServer):
             "--graceful-timeout",
             str(_GRACEFUL_TIMEOUT_SECONDS),
             "--no-control-socket",
+            # Unlimited (up to gunicorn's 1 MiB): the app refuses overlong URLs itself, as
+            # problem+json, where gunicorn's own limit would answer with an HTML page.
+            "--limit-request-line",
+            "0",
             "--access-logfile",
             "-",
             f"{self.module}:create_app()",

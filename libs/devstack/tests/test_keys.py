@@ -11,7 +11,14 @@ import jwt
 import pytest
 
 from devstack.cli import main
-from devstack.keys import DevKeys, ensure_cursor_secret, ensure_dev_keys, mint_token
+from devstack.environment import GUEST_TOKEN_SECRET, StackEnvironment
+from devstack.keys import (
+    DevKeys,
+    ensure_cursor_secret,
+    ensure_dev_keys,
+    ensure_guest_token_secret,
+    mint_token,
+)
 
 
 def decode(token: str, keys: DevKeys) -> dict:
@@ -97,6 +104,29 @@ def test_cursor_secret_is_kept_across_calls(tmp_path: Path) -> None:
     assert len(secret) >= 32
     assert ensure_cursor_secret(tmp_path / "cursor-secret") == secret
     assert stat.S_IMODE((tmp_path / "cursor-secret").stat().st_mode) == 0o600
+
+
+def test_guest_token_secret_is_kept_across_calls_and_differs_from_the_cursor_secret(tmp_path: Path) -> None:
+    secret = ensure_guest_token_secret(tmp_path / "guest-token-secret")
+
+    assert len(secret) >= 32
+    assert ensure_guest_token_secret(tmp_path / "guest-token-secret") == secret
+    assert stat.S_IMODE((tmp_path / "guest-token-secret").stat().st_mode) == 0o600
+    assert ensure_cursor_secret(tmp_path / "cursor-secret") != secret
+
+
+def test_the_stack_tells_services_its_guest_token_secret() -> None:
+    def stack(**extra: str) -> StackEnvironment:
+        return StackEnvironment(
+            endpoint_url="http://x", table_prefix="p-", jwks_url="file:///j", cursor_secret="c", **extra
+        )
+
+    kept = stack(guest_token_secret="kept-on-disk")
+    assert kept.variables({})[GUEST_TOKEN_SECRET] == "kept-on-disk"
+    fresh = stack()
+    assert len(fresh.variables({})[GUEST_TOKEN_SECRET]) >= 32
+    assert fresh.variables({})[GUEST_TOKEN_SECRET] == fresh.variables({})[GUEST_TOKEN_SECRET]
+    assert stack().variables({})[GUEST_TOKEN_SECRET] != fresh.variables({})[GUEST_TOKEN_SECRET]
 
 
 def test_token_command_prints_a_verifiable_token(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -50,3 +50,6 @@ RESERVATION_ITEMS = "Items"
 # whose checkout already took quantity from them.
 LINE_PRODUCT_IDS = "LineProductIDs"
 CHECKOUT_ORDER_IDS = "CheckoutOrderIDs"
+
+# Carts: the product's price when the shopper last added or set the line, to show a change since.
+PRICE_AT_ADD = "PriceAtAdd"

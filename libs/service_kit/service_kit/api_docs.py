@@ -31,14 +31,14 @@ def register_problem_responses(spec: APISpec, problem_schema: type) -> None:
 
 class SharedProblems(BasePlugin):
     """Documents the problems every operation can answer, whatever its domain: 401 and 403 where it
-    demands a token, 400 where it reads a JSON body, and 503 everywhere, since each operation reaches
-    its table or a peer service, which may be throttled or down."""
+    demands a token, 400 where it reads a JSON body, and everywhere 414 (an overlong URL) and 503,
+    since each operation reaches its table or a peer service, which may be throttled or down."""
 
     def operation_helper(
         self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
     ) -> None:
         for operation in (operations or {}).values():
-            statuses = [HTTPStatus.SERVICE_UNAVAILABLE]
+            statuses = [HTTPStatus.REQUEST_URI_TOO_LONG, HTTPStatus.SERVICE_UNAVAILABLE]
             if operation.get("security"):
                 statuses += [HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN]
             if "requestBody" in operation:

@@ -11,7 +11,7 @@ from flask_smorest import Api
 from dynamo_common import DynamoSettings, make_client
 from service_kit.api_docs import SharedProblems, decimal_as_string, register_problem_responses
 from service_kit.auth import TOKEN_VERIFIER_EXTENSION, TokenVerifier
-from service_kit.errors import register_error_handlers
+from service_kit.errors import refuse_overlong_urls, register_error_handlers
 from service_kit.health import ReadinessCheck, register_health
 from service_kit.http import ClientSettings, ServiceClient, ServiceCredential
 from service_kit.observability import configure_logging, install_request_observability
@@ -78,6 +78,7 @@ def init_service(app: Flask, service_name: str, readiness_check: ReadinessCheck)
     )
     register_error_handlers(app)
     install_request_observability(app, service_name)
+    refuse_overlong_urls(app)
     if app.config["JWKS_URL"]:
         app.extensions[TOKEN_VERIFIER_EXTENSION] = TokenVerifier(
             app.config["JWKS_URL"], app.config["JWT_ISSUER"], app.config["JWT_AUDIENCE"]

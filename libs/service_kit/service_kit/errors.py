@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, json
+from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from dynamo_common import InvalidCursor, Throttled, Unavailable
@@ -14,10 +14,15 @@ from service_kit.problems import (
     BadRequest,
     Problem,
     ServiceUnavailable,
+    UriTooLong,
     ValidationFailed,
 )
 
 logger = logging.getLogger("shopsmart.errors")
+
+# Room for every valid request (100 ids of 64 characters in `?ids=` take 6.5 KiB). gunicorn runs
+# with its own request-line limit off, since it answers an overlong line with an HTML page.
+MAX_URL_BYTES = 8192
 
 _HTTP_SLUGS = {
     400: "bad-request",
@@ -90,6 +95,16 @@ def register_error_handlers(app: Flask) -> None:
     def handle_unexpected(exc: Exception) -> Response:
         logger.exception("unhandled error")
         return problem_response(Problem("An unexpected error occurred."))
+
+
+def refuse_overlong_urls(app: Flask) -> None:
+    """Answer a URL longer than MAX_URL_BYTES with a 414 problem, before any view reads it."""
+
+    @app.before_request
+    def url_within_limit() -> None:
+        size = len(request.path.encode()) + len(request.query_string)
+        if size > MAX_URL_BYTES:
+            raise UriTooLong(f"The URL has {size} bytes; at most {MAX_URL_BYTES} are read.")
 
 
 def problem_json(body: dict[str, Any], status: int) -> Response:

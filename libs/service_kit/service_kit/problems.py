@@ -78,6 +78,12 @@ class Conflict(Problem):
     status, title, slug = 409, "Conflict", "conflict"
 
 
+class UriTooLong(Problem):
+    """The URL is longer than a service reads (`MAX_URL_BYTES`)."""
+
+    status, title, slug = 414, "URI Too Long", "uri-too-long"
+
+
 class PreconditionFailed(Problem):
     """`If-Match` named a version that is no longer current."""
 

@@ -67,3 +67,9 @@ def test_openapi_documents_bearer_auth_and_problem_errors(client):
     assert set(spec["components"]["schemas"]["Problem"]["required"]) == {"type", "title", "status", "detail"}
     unprocessable = spec["components"]["responses"]["UNPROCESSABLE_ENTITY"]["content"]
     assert [media["schema"]["$ref"] for media in unprocessable.values()] == ["#/components/schemas/Problem"]
+
+
+def test_overlong_url_is_414_before_the_view(client, assert_problem):
+    assert client.get("/products?ids=" + "a" * 8000).status_code == 404  # within the limit
+    body = assert_problem(client.get("/widgets?junk=" + "%C3%A9" * 1400), 414, "uri-too-long")
+    assert "8192" in body["detail"]

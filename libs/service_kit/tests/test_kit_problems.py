@@ -17,6 +17,7 @@ EXPECTED = [
     (problems.Forbidden, 403, "Forbidden", "forbidden"),
     (problems.NotFound, 404, "Not Found", "not-found"),
     (problems.Conflict, 409, "Conflict", "conflict"),
+    (problems.UriTooLong, 414, "URI Too Long", "uri-too-long"),
     (problems.PreconditionFailed, 412, "Precondition Failed", "precondition-failed"),
     (problems.ValidationFailed, 422, "Unprocessable Content", "validation-failed"),
     (problems.ServiceUnavailable, 503, "Service Unavailable", "service-unavailable"),
@@ -100,3 +101,8 @@ def test_ready_body_as_problem_json():
         response = problem_json({"status": 409, "title": "Conflict"}, 409)
     assert response.status_code == 409
     assert response.content_type == PROBLEM_CONTENT_TYPE
+
+
+def test_extension_members_are_part_of_a_problem():
+    body = problems.Conflict("Short.", short_items=[{"product_id": "p1"}]).body()
+    assert ProblemSchema().validate(body) == {}

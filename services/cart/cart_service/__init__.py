@@ -7,14 +7,23 @@ from typing import Any
 
 from flask import Flask
 
-from cart_service.api import PRODUCTS_CLIENT_EXTENSION, REPOSITORY_EXTENSION, cart, internal
+from cart_service.api import (
+    GUEST_SECURITY_SCHEME,
+    PRODUCTS_CLIENT_EXTENSION,
+    REPOSITORY_EXTENSION,
+    cart,
+    internal,
+)
 from cart_service.repository import CartRepository
 from dynamo_common import CARTS
 from service_kit.app import init_dynamodb, init_service, load_config, service_client
+from service_kit.guests import GUEST_TOKEN_HEADER, init_guest_tokens
 
 DEFAULTS: dict[str, Any] = {
     "API_TITLE": "ShopSmart cart",
     "PRODUCTS_URL": "http://127.0.0.1:8001",
+    # No default: without `SHOPSMART_GUEST_TOKEN_SECRET` the cart serves signed-in users only.
+    "GUEST_TOKEN_SECRET": None,
 }
 
 
@@ -26,7 +35,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     repository = CartRepository(client, settings.table_name(CARTS))
     app.extensions[REPOSITORY_EXTENSION] = repository
     app.extensions[PRODUCTS_CLIENT_EXTENSION] = service_client(app, "products", app.config["PRODUCTS_URL"])
+    init_guest_tokens(app)
     api = init_service(app, "cart", repository.ping)
+    api.spec.components.security_scheme(
+        GUEST_SECURITY_SCHEME, {"type": "apiKey", "in": "header", "name": GUEST_TOKEN_HEADER}
+    )
     api.register_blueprint(cart)
     api.register_blueprint(internal)
     return app

@@ -1,4 +1,8 @@
-"""The cart's rules: lines and their limits, the shopper's view, and what checkout takes away.
+"""The cart's rules: lines and their limits, the shopper's view, what checkout takes away, and
+how a guest's cart moves into a signed-in shopper's.
+
+A cart belongs to an owner: a signed-in user's id, or `guest#<id>` for a guest. User ids never
+contain `#`, so the two can never meet.
 
 The functions take the repository and a products lookup as arguments, so tests call them directly
 with fakes or with a repository on moto.
@@ -6,7 +10,9 @@ with fakes or with a repository on moto.
 
 from __future__ import annotations
 
+import random
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +24,11 @@ from service_kit.problems import Conflict, NotFound, ValidationFailed
 MAX_QUANTITY = 99
 MAX_LINES = 50
 MAX_WRITE_ATTEMPTS = 5
+# Ten tabs merging one guest cart at once must all end well; each lost race means a re-read.
+MAX_MERGE_ATTEMPTS = 10
+MERGE_BACKOFF_SECONDS = 0.005
+MERGE_BACKOFF_CAP_SECONDS = 0.2
+GUEST_OWNER_PREFIX = "guest#"
 PRODUCT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 _valid_product_id = re.compile(PRODUCT_ID_PATTERN)
@@ -45,13 +56,16 @@ class CartBusy(Conflict):
 
 @dataclass(frozen=True)
 class CartLine:
-    """One product in a user's cart; `added_at` is the first add, kept while the line lives."""
+    """One product in a cart; `added_at` is the first add, kept while the line lives, and
+    `added_price` the product's price when the shopper last added or set it (None on lines older
+    than that record). `user_id` is the cart's owner: a user id, or a guest's owner key."""
 
     user_id: str
     product_id: str
     quantity: int
     added_at: str
     checkout_orders: frozenset[str] = frozenset()
+    added_price: Decimal | None = None
 
     def added_after(self, moment: datetime) -> bool:
         return datetime.fromisoformat(self.added_at) > moment
@@ -83,10 +97,16 @@ class CartEntry:
     product_id: str
     quantity: int
     product: ProductSummary | None
+    added_price: Decimal | None = None
 
     @property
     def available(self) -> bool:
         return self.product is not None
+
+    @property
+    def price_changed(self) -> bool:
+        """True when the product's current price differs from the one it was added at."""
+        return self.product is not None and self.added_price is not None and self.added_price != self.price
 
     @property
     def name(self) -> str | None:
@@ -144,6 +164,44 @@ class CheckoutRemovals:
     kept: list[BoughtItem] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class LineMove:
+    """A guest line moving into the user's cart: the user's line as it was read (None when there
+    was none) and as it will be."""
+
+    guest_line: CartLine
+    seen: CartLine | None
+    merged: CartLine
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    moves: list[LineMove]
+    not_moved: list[CartLine]
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    """What a merge moved, and the guest lines left behind because the user's cart was full."""
+
+    moved: list[BoughtItem] = field(default_factory=list)
+    not_moved: list[BoughtItem] = field(default_factory=list)
+
+
+def guest_owner(guest_id: str) -> str:
+    """The cart owner key of a guest, which no user id can equal."""
+    return GUEST_OWNER_PREFIX + guest_id
+
+
+def is_guest(owner: str) -> bool:
+    return owner.startswith(GUEST_OWNER_PREFIX)
+
+
+def is_user_id(value: str) -> bool:
+    """A user id can own a cart only if it cannot be mistaken for a guest's owner key."""
+    return bool(value) and "#" not in value
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -161,23 +219,28 @@ def view_cart(repository: Any, products: ProductLookup, user_id: str) -> CartVie
     """The user's lines with their products' current details, fetched in one call for all lines."""
     lines = repository.lines(user_id)
     found = products.find_many([line.product_id for line in lines]) if lines else {}
-    return CartView([CartEntry(line.product_id, line.quantity, found.get(line.product_id)) for line in lines])
+    return CartView(
+        [
+            CartEntry(line.product_id, line.quantity, found.get(line.product_id), line.added_price)
+            for line in lines
+        ]
+    )
 
 
 def add_to_cart(
     repository: Any, products: ProductLookup, user_id: str, product_id: str, quantity: int
 ) -> CartLine:
     """Add `quantity` of a product, to its line if there is one; a line holds at most 99."""
-    _require_product(products, product_id)
-    return _change_line(repository, user_id, product_id, lambda current: current + quantity)
+    price = _current_price(products, product_id)
+    return _change_line(repository, user_id, product_id, price, lambda current: current + quantity)
 
 
 def set_quantity(
     repository: Any, products: ProductLookup, user_id: str, product_id: str, quantity: int
 ) -> CartLine:
     """Set a line's quantity, creating the line when the product has none yet."""
-    _require_product(products, product_id)
-    return _change_line(repository, user_id, product_id, lambda _: quantity)
+    price = _current_price(products, product_id)
+    return _change_line(repository, user_id, product_id, price, lambda _: quantity)
 
 
 def remove_line(repository: Any, user_id: str, product_id: str) -> None:
@@ -233,15 +296,82 @@ def remove_bought(
     raise CartBusy("The cart is changing too often to remove the bought lines; retry.")
 
 
-def _require_product(products: ProductLookup, product_id: str) -> None:
-    if not is_product_id(product_id) or products.find(product_id) is None:
+def merge_guest_cart(repository: Any, guest: str, user_id: str) -> MergeOutcome:
+    """Move the guest's lines into the user's cart, however often or concurrently asked.
+
+    Quantities add up to at most 99 a line; a guest line for a product the user's cart lacks moves
+    only while the cart has places left (50 lines), and otherwise stays in the guest's cart. Each
+    moved guest line is deleted in the same transaction that adds its quantity, on condition that
+    neither line changed since it was read: a repeated or concurrent merge finds the line gone (or
+    loses the race, re-reads, and finds it gone), so no quantity is ever counted twice.
+    """
+    moved: list[BoughtItem] = []
+    for attempt in range(MAX_MERGE_ATTEMPTS):
+        if attempt:
+            _pause_after_lost_race(attempt)
+        plan = plan_merge(repository.lines(guest), repository.lines(user_id), user_id, timestamp(utc_now()))
+        # The moves committed, in order, up to the first transaction that lost a race.
+        done = repository.move_lines(guest, user_id, plan.moves) if plan.moves else []
+        moved += [BoughtItem(move.guest_line.product_id, move.guest_line.quantity) for move in done]
+        if len(done) == len(plan.moves):
+            left = [BoughtItem(line.product_id, line.quantity) for line in plan.not_moved]
+            return MergeOutcome(moved, left)
+    raise CartBusy("The carts are changing too often to merge them; retry.")
+
+
+def plan_merge(
+    guest_lines: Sequence[CartLine], user_lines: Sequence[CartLine], user_id: str, now: str
+) -> MergePlan:
+    """Which guest lines move and what each user line becomes, from one read of both carts.
+
+    A line the user already has takes the guest's quantity (capped at 99) and the guest's price at
+    add, which is at most a day old; a new line is added now, so a checkout that read the user's
+    cart earlier leaves it alone.
+    """
+    held = {line.product_id: line for line in user_lines}
+    places = MAX_LINES - len(held)
+    moves: list[LineMove] = []
+    not_moved: list[CartLine] = []
+    for line in guest_lines:
+        seen = held.get(line.product_id)
+        if seen is not None:
+            merged = CartLine(
+                user_id,
+                line.product_id,
+                min(seen.quantity + line.quantity, MAX_QUANTITY),
+                seen.added_at,
+                seen.checkout_orders,
+                line.added_price if line.added_price is not None else seen.added_price,
+            )
+        elif places > 0:
+            places -= 1
+            merged = CartLine(user_id, line.product_id, line.quantity, now, added_price=line.added_price)
+        else:
+            not_moved.append(line)
+            continue
+        moves.append(LineMove(line, seen, merged))
+    return MergePlan(moves, not_moved)
+
+
+def _pause_after_lost_race(attempt: int) -> None:
+    """A short random wait, growing with each lost race, so merges racing each other spread out."""
+    longest = min(MERGE_BACKOFF_CAP_SECONDS, MERGE_BACKOFF_SECONDS * 2**attempt)
+    time.sleep(random.uniform(0, longest))  # noqa: S311 - jitter, not a secret
+
+
+def _current_price(products: ProductLookup, product_id: str) -> Decimal:
+    """The product's price now; ProductNotFound when there is no such product."""
+    product = products.find(product_id) if is_product_id(product_id) else None
+    if product is None:
         raise ProductNotFound(f"No product {product_id}.")
+    return product.price
 
 
 def _change_line(
-    repository: Any, user_id: str, product_id: str, new_quantity: Callable[[int], int]
+    repository: Any, user_id: str, product_id: str, price: Decimal, new_quantity: Callable[[int], int]
 ) -> CartLine:
-    """Write a line's new quantity, re-reading and retrying when a concurrent write got there first."""
+    """Write a line's new quantity at the product's current price, re-reading and retrying when a
+    concurrent write got there first."""
     for _ in range(MAX_WRITE_ATTEMPTS):
         current = repository.line(user_id, product_id)
         held = current.quantity if current else 0
@@ -255,9 +385,9 @@ def _change_line(
                 },
             )
         if current is None:
-            line = CartLine(user_id, product_id, quantity, timestamp(utc_now()))
+            line = CartLine(user_id, product_id, quantity, timestamp(utc_now()), added_price=price)
         else:
-            line = CartLine(user_id, product_id, quantity, current.added_at, current.checkout_orders)
+            line = CartLine(user_id, product_id, quantity, current.added_at, current.checkout_orders, price)
         try:
             if repository.save(line, expected=current):
                 return line

@@ -5,6 +5,8 @@ changes the header in the same transaction, and adding an id is conditional on t
 than 50, so the line limit holds under any concurrency. Lines expire through TTL one by one, which
 the header cannot see: a line whose `ExpiresAt` has passed counts as gone everywhere, and a full
 header is checked against the live lines (`drop_expired_lines`) before a new line is refused.
+
+A signed-in user's lines live 30 days after their last write, a guest's (owner `guest#<id>`) one day.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from cart_service.cart import MAX_LINES, CartFull, CartLine, LineNotFound
+from cart_service.cart import MAX_LINES, CartFull, CartLine, LineMove, LineNotFound, is_guest
 from dynamo_common import (
     TransactionCancelled,
     expression_values,
@@ -28,7 +30,11 @@ from dynamo_common.transactions import CONDITION_FAILED
 
 CART_HEADER = "#cart"
 LINE_TTL_SECONDS = 30 * 24 * 60 * 60
+GUEST_LINE_TTL_SECONDS = 24 * 60 * 60
 TRANSACTION_LIMIT = 100
+# A merge transaction holds two actions per moved line (the user's line, the guest's line) and the
+# two carts' headers.
+MOVES_PER_TRANSACTION = (TRANSACTION_LIMIT - 2) // 2
 
 
 _LINE_NAMES = {
@@ -36,6 +42,8 @@ _LINE_NAMES = {
     "#qty": attr.QUANTITY,
     "#added": attr.ADDED_AT,
     "#expires": attr.EXPIRES_AT,
+    "#price": attr.PRICE_AT_ADD,
+    "#orders": attr.CHECKOUT_ORDER_IDS,
 }
 
 
@@ -47,7 +55,13 @@ def line_from_item(item: dict[str, Any]) -> CartLine:
         quantity=int(values[attr.QUANTITY]),
         added_at=values[attr.ADDED_AT],
         checkout_orders=frozenset(values.get(attr.CHECKOUT_ORDER_IDS, ())),
+        added_price=values.get(attr.PRICE_AT_ADD),
     )
+
+
+def line_ttl_seconds(owner: str) -> int:
+    """How long a cart's lines and header live after their last write."""
+    return GUEST_LINE_TTL_SECONDS if is_guest(owner) else LINE_TTL_SECONDS
 
 
 def _key(user_id: str, product_id: str) -> dict[str, Any]:
@@ -107,32 +121,7 @@ class CartRepository:
         Raises CartFull when the line is new and the cart already has the most lines it may.
         """
         now = self._now()
-        values: dict[str, Any] = {
-            ":qty": line.quantity,
-            ":added": line.added_at,
-            ":expires": now + LINE_TTL_SECONDS,
-            ":now": now,
-        }
-        update = "SET #qty = :qty, #added = :added, #expires = :expires"
-        if expected is None:
-            # A line past its ExpiresAt that TTL has not deleted yet is replaced like a missing one.
-            names = {**_names("#product", "#qty", "#added", "#expires"), "#orders": attr.CHECKOUT_ORDER_IDS}
-            condition = "attribute_not_exists(#product) OR #expires <= :now"
-            update += " REMOVE #orders"
-        else:
-            names = _names("#qty", "#added", "#expires")
-            condition = "#expires > :now AND #added = :seen_added AND #qty = :seen_qty"
-            values.update({":seen_added": expected.added_at, ":seen_qty": expected.quantity})
-        write = {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": _key(line.user_id, line.product_id),
-                "UpdateExpression": update,
-                "ConditionExpression": condition,
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": expression_values(values),
-            }
-        }
+        write = self._line_write(line, expected, now)
         header = self._header_change(line.user_id, now, adding=line.product_id)
         try:
             transact(self._client, [write, header])
@@ -221,6 +210,44 @@ class CartRepository:
         transact_if_unchanged(self._client, [*checks, self._header_change(user_id, now, removing=gone)])
         return True
 
+    def move_lines(self, guest: str, user_id: str, moves: list[LineMove]) -> list[LineMove]:
+        """Move guest lines into the user's cart: each guest line is deleted in the transaction that
+        writes its user line, both on condition that they are as read. At most 49 moves go in one
+        transaction (100 actions), in order; the moves committed are returned, up to the first
+        transaction that lost a race.
+
+        A transaction refused for want of places in the user's cart first drops the expired lines
+        its header still lists, so that a re-read and a new plan can use their places.
+        """
+        done: list[LineMove] = []
+        for start in range(0, len(moves), MOVES_PER_TRANSACTION):
+            chunk = moves[start : start + MOVES_PER_TRANSACTION]
+            now = self._now()
+            actions: list[dict[str, Any]] = []
+            for move in chunk:
+                actions += [
+                    self._line_write(move.merged, move.seen, now),
+                    self._delete_action(move.guest_line, now),
+                ]
+            moved_ids = [move.guest_line.product_id for move in chunk]
+            new_ids = [move.merged.product_id for move in chunk if move.seen is None]
+            actions += [
+                self._header_change(guest, now, removing=moved_ids),
+                self._header_taking(user_id, now, new_ids),
+            ]
+            try:
+                transact(self._client, actions)
+            except TransactionCancelled as exc:
+                line_codes, user_header_code = exc.codes[:-2], exc.codes[-1:]
+                if exc.conflicted or CONDITION_FAILED in line_codes:
+                    return done
+                if user_header_code == [CONDITION_FAILED]:
+                    self.drop_expired_lines(user_id)
+                    return done
+                raise
+            done += chunk
+        return done
+
     def remove_bought_lines(
         self, user_id: str, order_id: str, takes: list[tuple[CartLine, int]], deletes: list[CartLine]
     ) -> bool:
@@ -232,6 +259,40 @@ class CartRepository:
         header = self._header_change(user_id, now, removing=[line.product_id for line in deletes])
         return transact_if_unchanged(self._client, [*actions, header])
 
+    def _line_write(self, line: CartLine, expected: CartLine | None, now: int) -> dict[str, Any]:
+        """Write `line` if the stored line is still `expected` (None: no live line), with its price
+        at add when known and a fresh expiry."""
+        values: dict[str, Any] = {
+            ":qty": line.quantity,
+            ":added": line.added_at,
+            ":expires": now + line_ttl_seconds(line.user_id),
+            ":now": now,
+        }
+        placeholders = ["#qty", "#added", "#expires"]
+        update = "SET #qty = :qty, #added = :added, #expires = :expires"
+        if line.added_price is not None:
+            placeholders.append("#price")
+            values[":price"] = line.added_price
+            update += ", #price = :price"
+        if expected is None:
+            # A line past its ExpiresAt that TTL has not deleted yet is replaced like a missing one.
+            placeholders += ["#product", "#orders"]
+            condition = "attribute_not_exists(#product) OR #expires <= :now"
+            update += " REMOVE #orders"
+        else:
+            condition = "#expires > :now AND #added = :seen_added AND #qty = :seen_qty"
+            values.update({":seen_added": expected.added_at, ":seen_qty": expected.quantity})
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": _key(line.user_id, line.product_id),
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": _names(*placeholders),
+                "ExpressionAttributeValues": expression_values(values),
+            }
+        }
+
     def _take_action(self, line: CartLine, quantity: int, order_id: str, now: int) -> dict[str, Any]:
         return {
             "Update": {
@@ -242,14 +303,11 @@ class CartRepository:
                     "#expires > :now AND #added = :seen_added AND #qty = :seen_qty "
                     "AND NOT contains(#orders, :order_id)"
                 ),
-                "ExpressionAttributeNames": {
-                    **_names("#qty", "#added", "#expires"),
-                    "#orders": attr.CHECKOUT_ORDER_IDS,
-                },
+                "ExpressionAttributeNames": _names("#qty", "#added", "#expires", "#orders"),
                 "ExpressionAttributeValues": expression_values(
                     {
                         ":bought": quantity,
-                        ":expires": now + LINE_TTL_SECONDS,
+                        ":expires": now + line_ttl_seconds(line.user_id),
                         ":now": now,
                         ":seen_added": line.added_at,
                         ":seen_qty": line.quantity,
@@ -282,7 +340,7 @@ class CartRepository:
     ) -> dict[str, Any]:
         """The header's part of a line write: its TTL refreshed, and the line's id listed or not."""
         names = {"#expires": attr.EXPIRES_AT}
-        values: dict[str, Any] = {":expires": now + LINE_TTL_SECONDS}
+        values: dict[str, Any] = {":expires": now + line_ttl_seconds(user_id)}
         update = "SET #expires = :expires"
         change: dict[str, Any] = {"TableName": self.table_name, "Key": _key(user_id, CART_HEADER)}
         removed = set(removing)
@@ -303,6 +361,29 @@ class CartRepository:
             ExpressionAttributeValues=expression_values(values),
         )
         return {"Update": change}
+
+    def _header_taking(self, user_id: str, now: int, new_ids: list[str]) -> dict[str, Any]:
+        """The header's part of a merge: `new_ids` listed, on condition that they all fit."""
+        if not new_ids:
+            return self._header_change(user_id, now)
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": _key(user_id, CART_HEADER),
+                "UpdateExpression": "SET #expires = :expires ADD #lines :ids",
+                # Conservative when an id is listed already (an expired line): the caller drops
+                # those and tries again.
+                "ConditionExpression": "attribute_not_exists(#lines) OR size(#lines) <= :most",
+                "ExpressionAttributeNames": {"#expires": attr.EXPIRES_AT, "#lines": attr.LINE_PRODUCT_IDS},
+                "ExpressionAttributeValues": expression_values(
+                    {
+                        ":expires": now + line_ttl_seconds(user_id),
+                        ":ids": set(new_ids),
+                        ":most": MAX_LINES - len(new_ids),
+                    }
+                ),
+            }
+        }
 
     def _query_all(self, request: dict[str, Any]) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

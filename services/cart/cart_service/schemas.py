@@ -7,6 +7,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from cart_service.cart import MAX_LINES, MAX_QUANTITY, PRODUCT_ID_PATTERN
 
 ORDER_ID_MAX_LENGTH = 128
+# A guest token is about 76 characters; anything much longer is not one.
+GUEST_TOKEN_MAX_LENGTH = 256
 
 
 def _quantity(**kwargs: object) -> fields.Integer:
@@ -46,11 +48,55 @@ class CartEntrySchema(Schema):
     available = fields.Boolean(
         required=True, metadata={"description": "False when the product no longer exists."}
     )
+    added_price = Money(
+        allow_none=True,
+        required=True,
+        metadata={"description": "The price when the line was last added to or set (null if unknown)."},
+    )
+    price_changed = fields.Boolean(
+        required=True,
+        metadata={"description": "True when `price` differs from `added_price`; checkout charges `price`."},
+    )
 
 
 class CartViewSchema(Schema):
     items = fields.List(fields.Nested(CartEntrySchema), required=True)
     subtotal = Money(required=True, metadata={"description": "The total of the available lines."})
+
+
+class GuestTokenSchema(Schema):
+    guest_token = fields.String(
+        dump_only=True,
+        metadata={"description": "Send it as the `X-Guest-Token` header; it proves this guest's identity."},
+    )
+
+
+class GuestMergeSchema(Schema):
+    guest_token = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=GUEST_TOKEN_MAX_LENGTH),
+        metadata={"description": "The guest token whose cart moves into the signed-in user's."},
+    )
+
+
+class MergedItemSchema(Schema):
+    product_id = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+
+
+class MergeResultSchema(CartViewSchema):
+    moved = fields.List(
+        fields.Nested(MergedItemSchema),
+        required=True,
+        metadata={"description": "The guest lines this request moved (quantities as the guest held them)."},
+    )
+    not_moved = fields.List(
+        fields.Nested(MergedItemSchema),
+        required=True,
+        metadata={
+            "description": "Guest lines left in the guest's cart: the user's cart had no place for them."
+        },
+    )
 
 
 class CheckoutLineSchema(Schema):

@@ -22,6 +22,7 @@ from service_kit.http import Reply
 TABLE_PREFIX = "unit-"
 CARTS_TABLE = f"{TABLE_PREFIX}carts"
 PROBLEM = "application/problem+json"
+GUEST_TOKEN_SECRET = "unit-test-guest-token-secret-0123456789"
 
 
 class FakeProducts:
@@ -67,6 +68,7 @@ def app(jwks_url: str, aws_test_environment: None) -> Iterator[Flask]:
                 "TABLE_PREFIX": TABLE_PREFIX,
                 "JWKS_URL": jwks_url,
                 "EMIT_METRICS": False,
+                "GUEST_TOKEN_SECRET": GUEST_TOKEN_SECRET,
             }
         )
         create_tables(app.extensions[DYNAMODB_EXTENSION], TABLE_PREFIX)
@@ -103,6 +105,18 @@ def bob(auth_headers) -> dict[str, str]:
 @pytest.fixture
 def service(auth_headers) -> dict[str, str]:
     return auth_headers("orders", scopes=["shopsmart/internal"])
+
+
+@pytest.fixture
+def new_guest(client: FlaskClient) -> Callable[[], dict[str, str]]:
+    """`new_guest()` → the `X-Guest-Token` header of a fresh guest, issued by the cart."""
+
+    def issue() -> dict[str, str]:
+        response = client.post("/cart/guest")
+        assert response.status_code == 201, response.get_data(as_text=True)
+        return {"X-Guest-Token": response.json["guest_token"]}
+
+    return issue
 
 
 @pytest.fixture

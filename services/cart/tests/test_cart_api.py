@@ -154,6 +154,8 @@ def test_the_view_is_enriched_by_one_products_call_with_an_exact_subtotal(client
         "image_url": "https://img/a.png",
         "line_total": "59.97",
         "available": True,
+        "added_price": "19.99",
+        "price_changed": False,
     }
     assert [(i["product_id"], i["line_total"]) for i in cart["items"]] == [
         ("a", "59.97"),
@@ -184,6 +186,8 @@ def test_a_line_whose_product_is_gone_is_shown_unavailable_and_not_charged(clien
         "image_url": None,
         "line_total": None,
         "available": False,
+        "added_price": "99.99",
+        "price_changed": False,
     }
     assert cart["subtotal"] == "5.00"
 

@@ -128,3 +128,22 @@ def test_a_body_too_large_is_refused_before_forwarding(make_app, fakes, expect_p
 
     expect_problem(response, 413)
     assert not fakes["cart"].seen
+
+
+def test_the_guest_token_reaches_the_cart_and_orders(client, fakes):
+    guest = {"X-Guest-Token": "0123456789abcdef0123456789abcdef.c2lnbmF0dXJl"}
+    for method, path, service in [
+        ("GET", "/cart", "cart"),
+        ("POST", "/cart/items", "cart"),
+        ("POST", "/cart/merge", "cart"),
+        ("POST", "/orders", "orders"),
+    ]:
+        client.open(path, method=method, headers={**guest, "Idempotency-Key": "k"})
+        seen = fakes[service].seen[-1]
+        assert (seen["method"], seen["headers"]["X-Guest-Token"]) == (method, guest["X-Guest-Token"])
+
+
+def test_a_new_guest_identity_is_asked_of_the_cart(client, fakes):
+    client.post("/cart/guest")
+    assert fakes["cart"].seen[-1]["method"] == "POST"
+    assert fakes["cart"].seen[-1]["target"] == "/cart/guest"

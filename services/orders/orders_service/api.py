@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -14,22 +16,41 @@ from orders_service.orders import Order
 from orders_service.repository import OrderRepository
 from orders_service.schemas import (
     CheckoutHeadersSchema,
+    CheckoutProblemSchema,
     OrderListArgsSchema,
     OrderPageSchema,
     OrderSchema,
 )
+from service_kit.api_docs import problem_responses
 from service_kit.auth import current_user, user_required
+from service_kit.guests import presented_guest_token
+from service_kit.problems import PROBLEM_CONTENT_TYPE, Unauthorized
 
 CHECKOUT_EXTENSION = "orders.checkout"
 REPOSITORY_EXTENSION = "orders.repository"
 CURSOR_EXTENSION = "orders.cursors"
 SIGNED_IN = [{"bearerAuth": []}]
+GUEST_CHECKOUT_REFUSED = "Sign in to check out; your cart is kept."
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 orders = Blueprint("orders", __name__, description="The caller's orders")
 
 
 def _checkout() -> Checkout:
     return current_app.extensions[CHECKOUT_EXTENSION]
+
+
+def guests_sign_in_first(view: F) -> F:
+    """A guest (a guest token and no bearer token) is asked to sign in, keeping the cart."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if presented_guest_token() is not None and not request.headers.get("Authorization"):
+            raise Unauthorized(GUEST_CHECKOUT_REFUSED)
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def order_view(order: Order) -> dict[str, Any]:
@@ -57,6 +78,7 @@ class Orders(MethodView):
     @user_required
     @orders.arguments(OrderListArgsSchema, location="query")
     @orders.response(200, OrderPageSchema)
+    @problem_responses(orders, 400)
     @orders.doc(security=SIGNED_IN)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The caller's orders, newest first."""
@@ -72,10 +94,18 @@ class Orders(MethodView):
             "next_cursor": cursors.encode(last_key, scope),
         }
 
+    @guests_sign_in_first
     @user_required
     @orders.arguments(CheckoutHeadersSchema, location="headers", error_status_code=400)
     @orders.response(201, OrderSchema)
     @orders.alt_response(200, schema=OrderSchema, description="A replay of a key already used")
+    @orders.alt_response(
+        409,
+        schema=CheckoutProblemSchema,
+        content_type=PROBLEM_CONTENT_TYPE,
+        description="Short of stock (each short line named), the key reused or still in use",
+    )
+    @problem_responses(orders, 422)
     @orders.doc(security=SIGNED_IN)
     def post(self, headers: dict[str, Any]) -> Any:
         """Check out the caller's cart; prices and totals come from the products service."""
@@ -87,6 +117,7 @@ class Orders(MethodView):
 class OrderById(MethodView):
     @user_required
     @orders.response(200, OrderSchema)
+    @problem_responses(orders, 404)
     @orders.doc(security=SIGNED_IN)
     def get(self, order_id: str) -> dict[str, Any]:
         """One of the caller's orders."""
@@ -97,6 +128,7 @@ class OrderById(MethodView):
 class OrderCancellation(MethodView):
     @user_required
     @orders.response(200, OrderSchema)
+    @problem_responses(orders, 404, 409)
     @orders.doc(security=SIGNED_IN)
     def post(self, order_id: str) -> dict[str, Any]:
         """Cancel a CONFIRMED order; its stock is given back exactly once."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from service_kit.problems import ProblemSchema
+
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 MAX_IDEMPOTENCY_KEY_LENGTH = 128
@@ -43,3 +45,16 @@ class CheckoutHeadersSchema(Schema):
         validate=validate.Regexp(rf"^[\x21-\x7e]{{1,{MAX_IDEMPOTENCY_KEY_LENGTH}}}$"),
         metadata={"description": "A fresh value per checkout; repeating it returns the same order."},
     )
+
+
+class ShortItemSchema(Schema):
+    product_id = fields.String(required=True)
+    requested = fields.Integer(required=True)
+    available = fields.Integer(required=True)
+
+
+class CheckoutProblemSchema(ProblemSchema):
+    """A checkout that ended without an order: `short_items` names each line short of stock."""
+
+    order_id = fields.String()
+    short_items = fields.List(fields.Nested(ShortItemSchema))

@@ -11,6 +11,7 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 MAX_INVENTORY = 1_000_000
 PRODUCT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+PRICE_PATTERN = r"^[0-9]{1,6}(\.[0-9]{1,2})?$"
 
 
 def _positive_cents(value: Decimal) -> None:
@@ -32,7 +33,13 @@ class Price(fields.Decimal):
     """An exact amount of money: a string in JSON, a Decimal in Python; strings and numbers accepted."""
 
     def __init__(self, **kwargs: object):
-        super().__init__(as_string=True, allow_nan=False, validate=_positive_cents, **kwargs)
+        super().__init__(
+            as_string=True,
+            allow_nan=False,
+            validate=_positive_cents,
+            metadata={"pattern": PRICE_PATTERN, "example": "19.99"},
+            **kwargs,
+        )
 
 
 class ProductFields(Schema):
