@@ -19,6 +19,7 @@ module "lambda_service" {
   )
   sensitive_environment = merge(
     each.value.uses_cursor_secret ? { SHOPSMART_CURSOR_SECRET = random_password.cursor.result } : {},
+    each.value.uses_guest_token_secret ? { SHOPSMART_GUEST_TOKEN_SECRET = random_password.guest_token.result } : {},
     each.value.uses_service_credential ? { SHOPSMART_SERVICE_CLIENT_SECRET = module.identity.identity_service_client_secret } : {},
   )
   environment_kms_key_arn = aws_kms_key.secrets.arn

@@ -64,6 +64,7 @@ locals {
         "dynamodb:UpdateItem",
       ]
       uses_cursor_secret       = true
+      uses_guest_token_secret  = false
       uses_service_credential  = false
       extra_environment        = {}
       lambda_extra_environment = {}
@@ -83,6 +84,7 @@ locals {
         "dynamodb:UpdateItem",
       ]
       uses_cursor_secret       = false
+      uses_guest_token_secret  = true
       uses_service_credential  = false
       extra_environment        = {}
       lambda_extra_environment = {}
@@ -102,6 +104,7 @@ locals {
         "dynamodb:UpdateItem",
       ]
       uses_cursor_secret      = true
+      uses_guest_token_secret = false
       uses_service_credential = true
       # A container resolves stuck checkouts in a background thread; a function on a schedule.
       extra_environment        = { SHOPSMART_RECOVERY_INTERVAL_SECONDS = "60" }
@@ -138,6 +141,7 @@ locals {
   service_secrets = {
     for name, service in local.services : name => merge(
       service.uses_cursor_secret ? { SHOPSMART_CURSOR_SECRET = aws_secretsmanager_secret.cursor.arn } : {},
+      service.uses_guest_token_secret ? { SHOPSMART_GUEST_TOKEN_SECRET = aws_secretsmanager_secret.guest_token.arn } : {},
       service.uses_service_credential ? { SHOPSMART_SERVICE_CLIENT_SECRET = aws_secretsmanager_secret.service_client.arn } : {},
     )
   }
