@@ -8,7 +8,9 @@
 
 import { refreshCartCount } from "./js/cart-count.js";
 import { fill, h, heading } from "./js/dom.js";
-import { isAdmin, onSessionChange } from "./js/session.js";
+import { describeMerge, mergeGuestCart, storedGuestToken } from "./js/guest.js";
+import { showNotice } from "./js/notice.js";
+import { currentSession, isAdmin, onSessionChange } from "./js/session.js";
 import { renderAccount } from "./js/views/account.js";
 import { renderAdmin, renderEditProduct, renderNewProduct } from "./js/views/admin.js";
 import { renderCart } from "./js/views/cart.js";
@@ -79,10 +81,20 @@ function renderHeader() {
   refreshCartCount();
 }
 
+/** A guest cart still here while signed in (its merge failed, or another tab shopped as a guest). */
+async function mergeLeftoverGuestCart() {
+  const session = currentSession();
+  if (!session || !storedGuestToken()) return;
+  const outcome = await mergeGuestCart(session.token);
+  const note = describeMerge(outcome);
+  if (note) showNotice(note, { tone: outcome.error ? "error" : "info" });
+}
+
 onSessionChange(() => {
   renderHeader();
   render();
 });
 window.addEventListener("hashchange", render);
+await mergeLeftoverGuestCart();
 renderHeader();
 render();

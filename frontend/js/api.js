@@ -34,11 +34,13 @@ export class ApiError extends Error {
 /**
  * The API's answer as {data, status, headers}; an error status throws ApiError.
  * `json` is sent as the body; `headers` are added (e.g. Idempotency-Key, If-Match).
+ * `token` is sent instead of the session's (while signing in); its 401 signs nobody out.
  */
-export async function request(method, path, { json, headers = {} } = {}) {
+export async function request(method, path, { json, headers = {}, token } = {}) {
   const sent = new Headers({ Accept: "application/json", ...headers });
-  const session = currentSession();
-  if (session) sent.set("Authorization", `Bearer ${session.token}`);
+  const session = token ? null : currentSession();
+  const bearer = token || session?.token;
+  if (bearer) sent.set("Authorization", `Bearer ${bearer}`);
   if (json !== undefined) sent.set("Content-Type", "application/json");
 
   const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);

@@ -1,8 +1,7 @@
 // The number of items in the cart, shown beside the Cart link in the header.
 
-import { api } from "./api.js";
+import { getCart } from "./cart-api.js";
 import { fill, hiddenText } from "./dom.js";
-import { currentSession } from "./session.js";
 
 /** Show the count from cart lines already fetched: [{quantity}, …]. */
 export function showCartCount(items) {
@@ -16,12 +15,8 @@ export function showCartCount(items) {
 
 /** Fetch the cart and show its count; a failure leaves the count as it was. */
 export async function refreshCartCount() {
-  if (!currentSession()) {
-    showCartCount([]);
-    return;
-  }
   try {
-    const cart = await api.get("/cart");
+    const cart = await getCart();
     showCartCount(cart.items);
   } catch {
     // The cart page itself says what went wrong; the badge is only a hint.

@@ -114,6 +114,10 @@ class ShopApi:
         ]
         return {product["name"]: product for product in products}
 
+    def reprice(self, product_id: str, price: str) -> dict[str, Any]:
+        """Change a product's price, as an admin would."""
+        return self._call("PATCH", f"/products/{product_id}", 200, json={"price": price}, headers=self._admin)
+
     def stock(self, product_id: str) -> int:
         return self._call("GET", f"/products/{product_id}", 200)["inventory_count"]
 

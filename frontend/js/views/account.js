@@ -1,7 +1,10 @@
-// The header's account area: one-click demo sign-in, sign-in by name, and signing out.
+// The header's account area: one-click demo sign-in, sign-in by name, and signing out. Signing in
+// brings along what was added to the cart as a guest.
 
 import { ApiError, api, describeError } from "../api.js";
 import { h, fill } from "../dom.js";
+import { describeMerge, mergeGuestCart } from "../guest.js";
+import { clearNotice, showNotice } from "../notice.js";
 import { DEMO_ADMIN, DEMO_SHOPPER, currentSession, signOut, startSession } from "../session.js";
 
 const SIGN_IN_PATH = "/auth/dev-token";
@@ -43,7 +46,12 @@ export function renderAccount(container) {
     button.setAttribute("aria-busy", "true");
     try {
       const { access_token: token } = await api.post(SIGN_IN_PATH, { user_id: userId, groups });
+      // Before the session starts, so the pages it redraws show the merged cart.
+      const merged = await mergeGuestCart(token);
+      clearNotice();
       startSession(token);
+      const note = describeMerge(merged);
+      if (note) showNotice(note, { tone: merged.error ? "error" : "info" });
     } catch (error) {
       status.textContent =
         error instanceof ApiError && error.status === 404

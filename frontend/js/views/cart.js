@@ -1,6 +1,8 @@
-// The cart: change quantities, remove lines, see the subtotal, and check out.
+// The cart: change quantities, remove lines, see the subtotal and any price changed since a line
+// was added, and check out. A guest has a cart too, but is asked to sign in to check out.
 
-import { api, describeError, segment } from "../api.js";
+import { describeError, segment } from "../api.js";
+import { cartApi, getCart } from "../cart-api.js";
 import { showCartCount } from "../cart-count.js";
 import { cartFingerprint, placeOrder, shortItems } from "../checkout.js";
 import { fill, h, heading, hiddenText, loading, money, productImage } from "../dom.js";
@@ -12,16 +14,19 @@ import { announceOrderPlaced } from "./orders.js";
 export async function renderCart(view) {
   document.title = "Your cart · ShopSmart";
   const session = currentSession();
-  if (!session) {
-    fill(view, heading(1, "Your cart"), h("p", { class: "notice" }, "Sign in to see your cart — use the sign-in buttons at the top of the page."));
-    return;
-  }
+  const guestNote = session
+    ? null
+    : h(
+        "p",
+        { class: "notice", "data-testid": "guest-cart-note" },
+        "You are shopping as a guest: this browser keeps your cart for a day. Sign in to see your cart from other visits and to check out — these items come with you.",
+      );
 
   const lines = h("ul", { class: "cart-lines", "data-testid": "cart-lines", "aria-label": "Items in your cart" });
   const status = h("div", { class: "list-status" });
   const summary = h("div", { class: "cart-summary" });
   const message = h("div", { class: "flash", role: "status", "data-testid": "cart-message" });
-  fill(view, heading(1, "Your cart"), message, status, lines, summary);
+  fill(view, heading(1, "Your cart"), guestNote, message, status, lines, summary);
 
   let cart = { items: [], subtotal: "0.00" };
   let checkingOut = false;
@@ -29,7 +34,7 @@ export async function renderCart(view) {
   async function reload({ quiet = false } = {}) {
     if (!quiet) fill(status, loading("Loading your cart…"));
     try {
-      cart = await api.get("/cart");
+      cart = await getCart();
       fill(status);
       draw();
       showCartCount(cart.items);
@@ -69,12 +74,24 @@ export async function renderCart(view) {
       return;
     }
     fill(lines, cart.items.map(cartLine));
-    const checkoutButton = h("button", { type: "button", class: "checkout-button", "data-testid": "checkout-button", onclick: () => checkout(checkoutButton) }, "Checkout");
+    const checkoutButton = session
+      ? h("button", { type: "button", class: "checkout-button", "data-testid": "checkout-button", onclick: () => checkout(checkoutButton) }, "Checkout")
+      : h("button", { type: "button", class: "checkout-button", "data-testid": "checkout-button", onclick: askToSignIn }, "Sign in to check out");
+    const repriced = cart.items.some((item) => item.available && item.price_changed);
     fill(
       summary,
+      repriced ? h("p", { class: "price-changed", "data-testid": "prices-changed" }, "Some prices changed since you added the items; checkout charges the prices shown now.") : null,
       h("p", { class: "subtotal" }, "Subtotal: ", h("strong", { "data-testid": "subtotal" }, money(cart.subtotal))),
       checkoutButton,
     );
+  }
+
+  /** A guest cannot check out: point to the sign-in at the top; the cart comes along. */
+  function askToSignIn() {
+    say("Sign in to check out — your cart is kept. Use the sign-in at the top of the page.");
+    const userName = document.getElementById("sign-in-user");
+    userName?.scrollIntoView({ block: "center" });
+    userName?.focus();
   }
 
   function cartLine(item) {
@@ -93,7 +110,7 @@ export async function renderCart(view) {
         return;
       }
       sending = wanted;
-      change(item, () => api.put(`/cart/items/${segment(item.product_id)}`, { quantity: wanted }), update).then((done) => {
+      change(item, () => cartApi.put(`/cart/items/${segment(item.product_id)}`, { quantity: wanted }), update).then((done) => {
         sending = null;
         if (done) say(`${name}: quantity is now ${wanted}.`);
       });
@@ -106,7 +123,7 @@ export async function renderCart(view) {
         class: "link-button",
         "aria-label": `Remove ${name}`,
         onclick: () =>
-          change(item, () => api.delete(`/cart/items/${segment(item.product_id)}`), remove).then((done) => {
+          change(item, () => cartApi.delete(`/cart/items/${segment(item.product_id)}`), remove).then((done) => {
             if (done) say(`Removed ${name} from your cart.`);
           }),
       },
@@ -121,6 +138,7 @@ export async function renderCart(view) {
         { class: "line-info" },
         item.available ? h("a", { href: `#/product/${segment(item.product_id)}`, class: "line-name" }, name) : h("span", { class: "line-name" }, name),
         h("p", { class: "unit-price" }, item.available ? `${money(item.price)} each` : ""),
+        priceChange(item),
         lineWarning(item),
       ),
       h(
@@ -189,6 +207,12 @@ export async function renderCart(view) {
   }
 
   await reload();
+}
+
+/** "Price changed from 9.99 to 8.49": the price when the line was added, and now. */
+function priceChange(item) {
+  if (!item.available || !item.price_changed || item.added_price === null) return null;
+  return h("p", { class: "price-changed", "data-testid": "price-changed" }, `Price changed from ${item.added_price} to ${item.price}`);
 }
 
 function lineWarning(item) {
