@@ -19,7 +19,7 @@ define pytest_tier
 		[ $$status -eq 5 ] && echo "make: the $(1) tier collected no tests" >&2; exit $$status; }
 endef
 
-.PHONY: help install run token seed test lint unit integration browser bench load clean
+.PHONY: help install run token seed test lint unit integration browser faults bench load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,7 +49,7 @@ token: $(STAMP) ## Print a local token: make token USER=alice [GROUPS=admin]
 seed: $(STAMP) ## Add the shipped catalogue to the running local stack (SYNTHETIC=N for N generated)
 	@$(BIN)/python -m devstack seed $(if $(SYNTHETIC),--synthetic $(SYNTHETIC))
 
-test: lint unit integration browser ## Every tier: lint, unit, integration, browser
+test: lint unit integration browser faults ## Every tier: lint, unit, integration, browser, faults
 
 lint: $(STAMP) ## ruff: lint and formatting
 	$(BIN)/ruff check .
@@ -59,7 +59,7 @@ unit: $(STAMP) ## Unit tests of libraries and services (moto, no servers), Terra
 	$(call pytest_tier,unit,libs services tests/infrastructure -m "not integration" -q)
 
 integration: $(STAMP) ## The services under gunicorn against a real DynamoDB Local
-	$(call pytest_tier,integration,tests -m integration --ignore=tests/browser -q)
+	$(call pytest_tier,integration,tests -m integration --ignore=tests/browser --ignore=tests/faults -q)
 
 browser: $(STAMP) ## The web shop in a real Chromium (Playwright) against the whole stack
 	scripts/ensure-chromium
@@ -67,6 +67,9 @@ browser: $(STAMP) ## The web shop in a real Chromium (Playwright) against the wh
 
 bench: $(STAMP) ## Service vs raw DynamoDB latency, written to bench/results.json
 	$(BIN)/python -m bench
+
+faults: $(STAMP) ## Faults mid-sale on a stack of its own: DynamoDB restart, services killed, slow products, throttling
+	$(call pytest_tier,faults,tests/faults -q)
 
 load: $(STAMP) ## A sale event through the gateway (locust), then the stock audit: load/results.json
 	$(BIN)/python -m load

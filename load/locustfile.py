@@ -26,6 +26,9 @@ def count_status(response=None, exception=None, **_: object) -> None:
         status_classes["connection_error"] += 1
     elif response is not None:
         status_classes[f"{response.status_code // 100}xx"] += 1
+        if response.status_code >= 500:
+            # Exact codes too: during a fault a 503 (retry later) is a promise kept, a 500 is a bug.
+            status_classes[str(response.status_code)] += 1
 
 
 @events.quitting.add_listener

@@ -33,6 +33,11 @@ class LoadResult:
     def server_errors(self) -> int:
         return self.status_classes.get("5xx", 0)
 
+    @property
+    def server_error_codes(self) -> dict[int, int]:
+        """Each exact 5xx status answered and how often, e.g. {503: 12}."""
+        return {int(key): count for key, count in self.status_classes.items() if key.isdigit()}
+
     def as_dict(self) -> dict[str, object]:
         return {**self.__dict__, "server_errors": self.server_errors}
 

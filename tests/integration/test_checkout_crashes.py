@@ -14,11 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from devstack.faults import DROP, RELAY, Exchange, FaultProxy
 from dynamo_common import PRODUCTS
 from products_service.reservation_repository import ReservationRepository
 from products_service.reservations import stock_ledger
-
-from .faults import DROP, RELAY, Exchange, FaultProxy
 
 LEASE_SECONDS = "2"
 RESERVE_PATH = "/internal/reservations"

@@ -28,3 +28,14 @@ def ensure_port_free(port: int, owner: str) -> None:
                 f"port {port} (wanted by {owner}) is already in use; stop whatever listens there "
                 f"(`lsof -i :{port}` shows it) and try again"
             ) from exc
+
+
+def port_is_free(port: int) -> bool:
+    """True when nothing listens on `port` (a connection lingering in TIME_WAIT does not count)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((LOCALHOST, port))
+        except OSError:
+            return False
+        return True

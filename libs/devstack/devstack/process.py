@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Self
 
 from devstack.errors import DevstackError, ProcessExited, StartupTimeout
-from devstack.ports import LOCALHOST, ensure_port_free, free_port
+from devstack.ports import LOCALHOST, ensure_port_free, free_port, port_is_free
 
 logger = logging.getLogger(__name__)
 
@@ -115,13 +115,29 @@ class BackgroundServer(ABC):
             process.wait()
 
     def kill(self) -> None:
-        """SIGKILL the whole process group at once, as a crash would: no shutdown, no goodbyes."""
+        """SIGKILL the whole process group at once, as a crash would: no shutdown, no goodbyes.
+
+        Returns once the port is free, so the server can be started again on it straight away.
+        """
         process = self._process
         if process is None or process.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+        self._wait_for_port_release()
+
+    def _wait_for_port_release(self) -> None:
+        # The group leader is reaped first; its children (gunicorn's workers) may hold the listening
+        # socket a moment longer, and a start on the same port would then find it taken.
+        deadline = time.monotonic() + self.stop_timeout
+        while not port_is_free(self.port):
+            if time.monotonic() >= deadline:
+                logger.warning(
+                    "port %d still taken %gs after killing %s", self.port, self.stop_timeout, self.name
+                )
+                return
+            time.sleep(_FIRST_POLL_DELAY)
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         return log_tail(self.log_path, lines)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from devstack.errors import ProcessExited, StartupTimeout
+from devstack.ports import port_is_free
 from devstack.process import BackgroundServer
 
 
@@ -57,3 +58,33 @@ def test_a_server_ignoring_sigterm_is_killed_after_the_deadline(tmp_path: Path) 
 
     assert not server.running
     assert time.monotonic() - started < 5
+
+
+# The listening socket outlives the group leader for a moment, as gunicorn's workers' does.
+_LEADER_WITH_A_LINGERING_CHILD = """
+import os, socket, time
+listener = socket.socket()
+listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+listener.bind(("127.0.0.1", {port}))
+listener.listen()
+leader = os.getpid()
+if os.fork() == 0:
+    os.setsid()
+    while os.getppid() == leader:
+        time.sleep(0.01)
+    time.sleep(0.5)
+    os._exit(0)
+print("ready")
+time.sleep(60)
+"""
+
+
+def test_kill_returns_once_the_port_is_free_to_start_again(tmp_path: Path) -> None:
+    server = ScriptServer("", tmp_path / "script.log")
+    server.script = _LEADER_WITH_A_LINGERING_CHILD.format(port=server.port)
+    server.start()
+
+    server.kill()
+
+    assert not server.running
+    assert port_is_free(server.port)

@@ -26,7 +26,9 @@ class DynamoSettings:
     max_pool_connections: int = DEFAULT_MAX_POOL_CONNECTIONS
     connect_timeout: float = 2.0
     read_timeout: float = 5.0
-    max_attempts: int = 5
+    # Every attempt, the first included: enough to ride out throttling, short enough that a
+    # request never waits on a DynamoDB that is down for longer than its callers wait for it.
+    max_attempts: int = 4
 
     @classmethod
     def from_environment(cls, table_prefix: str = "", **overrides: Any) -> DynamoSettings:
@@ -56,7 +58,7 @@ def make_client(settings: DynamoSettings) -> Any:
         max_pool_connections=settings.max_pool_connections,
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
-        retries={"mode": "adaptive", "max_attempts": settings.max_attempts},
+        retries={"mode": "adaptive", "total_max_attempts": settings.max_attempts},
         tcp_keepalive=True,
     )
     session = boto3.session.Session()

@@ -57,11 +57,10 @@ def test_overrides_win_but_none_does_not_erase(clean_environment):
 
 
 def test_client_has_adaptive_retries_pool_timeouts_and_region(aws_test_environment):
-    settings = DynamoSettings(region="eu-central-1", max_attempts=4, connect_timeout=1.5, read_timeout=3.0)
+    settings = DynamoSettings(region="eu-central-1", max_attempts=3, connect_timeout=1.5, read_timeout=3.0)
     config = make_client(settings).meta.config
     assert config.retries["mode"] == "adaptive"
-    # botocore's max_attempts counts retries; the total includes the first attempt.
-    assert config.retries["total_max_attempts"] == 5
+    assert config.retries["total_max_attempts"] == 3
     assert config.max_pool_connections == DEFAULT_MAX_POOL_CONNECTIONS
     assert (config.connect_timeout, config.read_timeout) == (1.5, 3.0)
     assert config.region_name == "eu-central-1"
