@@ -9,10 +9,13 @@ replay or the recovery routine takes over only after the lease has run out.
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import logging
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -42,6 +45,14 @@ from service_kit.http import DependencyUnreachable
 from service_kit.problems import Problem, ServiceUnavailable
 
 logger = logging.getLogger("shopsmart.checkout")
+SIDE_STEP_WORKERS = 8
+
+
+def _in_this_context(step: Callable[..., Any]) -> Callable[..., Any]:
+    """`step`, to run in another thread inside a copy of this thread's context variables, where
+    Flask keeps the request context: the step's calls carry this request's X-Request-ID."""
+    context = contextvars.copy_context()
+    return functools.partial(context.run, step)
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,7 @@ class Checkout:
         self._settings = settings or CheckoutSettings()
         self._clock = clock
         self._sleep = sleep
+        self._side_steps = ThreadPoolExecutor(max_workers=SIDE_STEP_WORKERS, thread_name_prefix="checkout")
 
     def place(self, user_id: str, idempotency_key: str) -> tuple[Order, bool]:
         """Check out the user's cart once per key: (order, True) the first time, (order, False) after."""
@@ -96,15 +108,20 @@ class Checkout:
         return self._replay(order), False
 
     def finish(self, order: Order) -> Order:
-        """Commit the reservation and clear the cart for a CONFIRMED order (each at most once)."""
+        """Commit the reservation and clear the cart for a CONFIRMED order (each at most once).
+
+        The two steps touch different services and neither depends on the other, so they run
+        side by side; the order records both once both have answered.
+        """
+        clearing = None
+        if not order.cart_cleared:
+            bought = [CartLine(line.product_id, line.quantity) for line in order.lines]
+            clear = _in_this_context(self._attempt)
+            clearing = self._side_steps.submit(
+                clear, self._cart.remove_bought, order.user_id, order.order_id, order.cart_read_at, bought
+            )
         committed = order.reservation_committed or self._attempt(self._stock.commit, order.order_id)
-        cleared = order.cart_cleared or self._attempt(
-            self._cart.remove_bought,
-            order.user_id,
-            order.order_id,
-            order.cart_read_at,
-            [CartLine(line.product_id, line.quantity) for line in order.lines],
-        )
+        cleared = order.cart_cleared or (clearing is not None and clearing.result())
         now = self._now()
         try:
             self._orders.finish_steps(order, committed, cleared, now)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import g
+
 from orders_service.api import CHECKOUT_EXTENSION, REPOSITORY_EXTENSION
 from orders_service.checkout import Checkout, CheckoutSettings
 from orders_service.orders import CartLine, Status, order_id_for, utc_now
@@ -178,3 +180,19 @@ def test_service_credential_and_anonymous_are_refused(client, auth_headers):
 
 def test_order_status_values_are_the_documented_ones():
     assert {status.value for status in Status} == {"PENDING", "CONFIRMED", "FAILED", "CANCELLED"}
+
+
+def test_the_cart_is_cleared_alongside_the_commit_with_the_request_id(client, alice, cart, monkeypatch):
+    seen: list[str | None] = []
+    remove_bought = cart.remove_bought
+
+    def remove_and_note(*args):
+        seen.append(g.get("request_id"))
+        return remove_bought(*args)
+
+    monkeypatch.setattr(cart, "remove_bought", remove_and_note)
+    cart.lines["alice"] = [CartLine("tea", 1)]
+    response = client.post("/orders", headers={**alice, "Idempotency-Key": "k1", "X-Request-ID": "req-42"})
+    assert response.status_code == 201
+    assert seen == ["req-42"]
+    assert cart.lines["alice"] == []
