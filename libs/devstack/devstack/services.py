@@ -15,6 +15,7 @@ from devstack.process import BackgroundServer
 
 READINESS_PATH = "/health/ready"
 _GRACEFUL_TIMEOUT_SECONDS = 5
+KEEP_ALIVE_SECONDS = 75
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,10 @@ class ServiceProcess(BackgroundServer):
             "gthread",
             "--graceful-timeout",
             str(_GRACEFUL_TIMEOUT_SECONDS),
+            # Callers keep connections open between requests; gunicorn's 2 s default would close
+            # them under the caller's feet, as a load balancer's 60 s idle timeout does not.
+            "--keep-alive",
+            str(KEEP_ALIVE_SECONDS),
             "--no-control-socket",
             # Unlimited (up to gunicorn's 1 MiB): the app refuses overlong URLs itself, as
             # problem+json, where gunicorn's own limit would answer with an HTML page.

@@ -145,11 +145,15 @@ class ServiceClient:
         params: dict[str, Any] | None = None,
         internal: bool = False,
         headers: dict[str, str] | None = None,
+        keyed: bool = False,
     ) -> Reply:
         """Send one request; 5xx, timeouts and refused connections raise ServiceUnavailable.
 
-        Retries happen only for idempotent methods; a POST is retried by its caller, which knows
-        whether the operation is keyed (and so safe to repeat).
+        GET, PUT and DELETE are retried by the connection pool. A POST is sent once unless the
+        caller says it is `keyed` (repeating it changes nothing, e.g. a reservation for an order
+        id): then a connection lost before the answer, such as a kept-alive connection the
+        server had just closed, is retried with backoff. Timeouts are never retried here, so a
+        slow dependency costs one read timeout, not several.
         """
         sent_headers = dict(headers or {})
         if has_request_context() and "request_id" in g:
@@ -158,20 +162,24 @@ class ServiceClient:
             if self._credential is None:
                 raise ServiceUnavailable(f"No service credential configured to call {self.name}.")
             sent_headers["Authorization"] = self._credential.bearer()
-        try:
-            response = self._session.request(
-                method,
-                self._base_url + path,
-                json=json,
-                params=params,
-                headers=sent_headers,
-                timeout=(self._settings.connect_timeout, self._settings.read_timeout),
-            )
-        except requests.RequestException as exc:
-            logger.warning("dependency unreachable", extra={"dependency": self.name, "error": str(exc)})
-            if _never_delivered(exc):
-                raise DependencyUnreachable(f"The {self.name} service cannot be reached.") from exc
-            raise ServiceUnavailable(f"The {self.name} service is not answering.") from exc
+        attempts = 1 + (self._settings.retries if keyed else 0)
+        for attempt in range(attempts):
+            try:
+                response = self._session.request(
+                    method,
+                    self._base_url + path,
+                    json=json,
+                    params=params,
+                    headers=sent_headers,
+                    timeout=(self._settings.connect_timeout, self._settings.read_timeout),
+                )
+                break
+            except requests.ConnectionError as exc:
+                if attempt + 1 == attempts or isinstance(exc, requests.Timeout):
+                    raise self._unavailable(exc) from exc
+                time.sleep(self._settings.backoff_factor * 2**attempt)
+            except requests.RequestException as exc:
+                raise self._unavailable(exc) from exc
         if response.status_code >= 500:
             logger.warning(
                 "dependency failed", extra={"dependency": self.name, "status": response.status_code}
@@ -179,3 +187,9 @@ class ServiceClient:
             raise ServiceUnavailable(f"The {self.name} service failed ({response.status_code}).")
         body = response.json() if response.content else None
         return Reply(response.status_code, body)
+
+    def _unavailable(self, exc: requests.RequestException) -> ServiceUnavailable:
+        logger.warning("dependency unreachable", extra={"dependency": self.name, "error": str(exc)})
+        if _never_delivered(exc):
+            return DependencyUnreachable(f"The {self.name} service cannot be reached.")
+        return ServiceUnavailable(f"The {self.name} service is not answering.")

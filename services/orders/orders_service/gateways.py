@@ -59,6 +59,7 @@ class CartGateway:
                 "items": [{"product_id": line.product_id, "quantity": line.quantity} for line in lines],
             },
             internal=True,
+            keyed=True,
         )
         if reply.status != 200:
             raise _unexpected("cart", reply.status, reply.body)
@@ -75,7 +76,7 @@ class StockGateway:
             "order_id": order_id,
             "items": [{"product_id": line.product_id, "quantity": line.quantity} for line in lines],
         }
-        reply = self._client.call("POST", "/internal/reservations", json=body, internal=True)
+        reply = self._client.call("POST", "/internal/reservations", json=body, internal=True, keyed=True)
         if reply.status in (200, 201):
             return self._reservation(reply.body)
         if reply.status == 409:
@@ -101,7 +102,9 @@ class StockGateway:
 
     def _transition(self, order_id: str, action: str) -> str:
         """The reservation's status after `action`; a refused transition raises ReservationRefused."""
-        reply = self._client.call("POST", f"/internal/reservations/{order_id}/{action}", internal=True)
+        reply = self._client.call(
+            "POST", f"/internal/reservations/{order_id}/{action}", internal=True, keyed=True
+        )
         if reply.status == 200:
             return reply.body["status"]
         if reply.status in (404, 409):
