@@ -13,7 +13,12 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCKER_DIR = REPO_ROOT / "docker"
 SERVICES = {"products": "products_service", "cart": "cart_service", "orders": "orders_service"}
-IMAGES = {**SERVICES, "gateway": "gateway"}
+# The three services share one recipe, built with SERVICE=<name>; the gateway has its own.
+SERVICE_DOCKERFILE = DOCKER_DIR / "service" / "Dockerfile"
+IMAGE_DOCKERFILES = {
+    **dict.fromkeys(SERVICES, SERVICE_DOCKERFILE),
+    "gateway": DOCKER_DIR / "gateway" / "Dockerfile",
+}
 DOCKERFILES = sorted(DOCKER_DIR.rglob("Dockerfile"))
 PIN = re.compile(r"^([A-Za-z0-9_.\[\]-]+)==(\S+)$")
 
@@ -46,16 +51,16 @@ def pins(path: Path) -> dict[str, str]:
 
 
 def test_hadolint_passes_on_every_dockerfile(hadolint: str) -> None:
-    assert {path.parent.name for path in DOCKERFILES} == {*IMAGES, "lambda"}
+    assert {path.parent.name for path in DOCKERFILES} == {"service", "gateway", "lambda"}
     result = subprocess.run(
         [hadolint, "--no-color", *map(str, DOCKERFILES)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("image", sorted(IMAGES))
+@pytest.mark.parametrize("image", sorted(IMAGE_DOCKERFILES))
 def test_each_image_is_slim_non_root_healthy_and_runs_gunicorn(image: str) -> None:
-    dockerfile = DOCKER_DIR / image / "Dockerfile"
+    dockerfile = IMAGE_DOCKERFILES[image]
     steps = instructions(dockerfile)
     stage = final_stage(dockerfile)
     bases = [arguments for keyword, arguments in steps if keyword == "FROM"]
@@ -65,15 +70,22 @@ def test_each_image_is_slim_non_root_healthy_and_runs_gunicorn(image: str) -> No
     assert users and users[-1].split(":")[0] not in {"0", "root"}
     assert any(keyword == "HEALTHCHECK" and "/health/live" in arguments for keyword, arguments in stage)
     (command,) = [arguments for keyword, arguments in stage if keyword == "CMD"]
-    assert command.startswith('["gunicorn"')
-    assert f'"{IMAGES[image]}:create_app()"' in command
-    assert '"0.0.0.0:8000"' in command
+    if image in SERVICES:
+        # The app is `<SERVICE>_service:create_app()`, which must name this service's package.
+        environment = " ".join(arguments for keyword, arguments in stage if keyword == "ENV")
+        assert 'WSGI_APP="${SERVICE}_service:create_app()"' in environment
+        assert f"{image}_service" == SERVICES[image]
+        assert "exec gunicorn --bind 0.0.0.0:8000" in command and "$WSGI_APP" in command
+    else:
+        assert command.startswith('["gunicorn"')
+        assert '"gateway:create_app()"' in command
+        assert '"0.0.0.0:8000"' in command
     assert any(keyword == "EXPOSE" and arguments == "8000" for keyword, arguments in stage)
 
 
-@pytest.mark.parametrize("service", sorted(SERVICES))
-def test_a_service_image_installs_its_pinned_requirements_then_the_packages(service: str) -> None:
-    steps = instructions(DOCKER_DIR / service / "Dockerfile")
+def test_the_service_recipe_installs_its_pinned_requirements_then_the_packages() -> None:
+    service = "${SERVICE}"
+    steps = instructions(SERVICE_DOCKERFILE)
     copies = [
         arguments.split()[0]
         for keyword, arguments in steps
@@ -130,7 +142,8 @@ def test_compose_runs_the_shop_on_dynamodb_local(compose) -> None:
             assert (DOCKER_DIR / build["context"] / build["dockerfile"]).is_file()
         assert services[name]["environment"]["AWS_ENDPOINT_URL_DYNAMODB"] == "http://dynamodb:8000"
     for name in SERVICES:
-        assert services[name]["build"]["dockerfile"] == f"docker/{name}/Dockerfile"
+        assert services[name]["build"]["dockerfile"] == "docker/service/Dockerfile"
+        assert services[name]["build"]["args"] == {"SERVICE": name}
     # The gateway is built once, by stack-init, from its own Dockerfile.
     assert services["stack-init"]["build"]["dockerfile"] == "docker/gateway/Dockerfile"
     assert services["gateway"]["image"] == services["stack-init"]["image"]
