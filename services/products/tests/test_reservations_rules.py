@@ -117,23 +117,25 @@ def on_threads(work: Callable[[int], Any], count: int = THREADS) -> list[Any]:
 
 
 def first_reads_meet(repository: ReservationRepository, parties: int) -> None:
-    """Hold every thread after its first read of the reservation until all have read it.
-
-    So all of them decide on the same, soon stale, state: the race the conditions must win.
-    """
+    """Hold every thread after its first read (of the reservation, or of the products a reserve
+    prices) until all have read: so all of them decide on the same, soon stale, state — the race
+    the conditions must win."""
     barrier = threading.Barrier(parties, timeout=10)
     arrivals = itertools.count()
     done = threading.local()
-    read = repository.find
 
-    def find(order_id: str) -> Reservation | None:
-        found = read(order_id)
-        if not getattr(done, "waited", False) and next(arrivals) < parties:
-            done.waited = True
-            barrier.wait()
-        return found
+    def meeting(read: Callable[..., Any]) -> Callable[..., Any]:
+        def first_read_waits(*args: Any) -> Any:
+            found = read(*args)
+            if not getattr(done, "waited", False) and next(arrivals) < parties:
+                done.waited = True
+                barrier.wait()
+            return found
 
-    repository.find = find  # type: ignore[method-assign]
+        return first_read_waits
+
+    repository.find = meeting(repository.find)  # type: ignore[method-assign]
+    repository.products = meeting(repository.products)  # type: ignore[method-assign]
 
 
 def inventory(dynamodb: Any, repository: ReservationRepository, product_id: str) -> int:
