@@ -42,6 +42,16 @@ def _never_delivered(exc: requests.RequestException) -> bool:
     return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
+def pooled_session(retry: Retry, pool_size: int, pools: int = 1) -> requests.Session:
+    """A requests session with keep-alive pools of `pool_size` connections and `retry` on both
+    schemes: the one way services and the gateway open connections to each other."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=pools, pool_maxsize=pool_size, max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
 @dataclass(frozen=True)
 class ClientSettings:
     """Timeouts and retry budget of calls to one dependency."""
@@ -120,7 +130,6 @@ class ServiceClient:
         self._base_url = base_url.rstrip("/")
         self._settings = settings or ClientSettings()
         self._credential = credential
-        self._session = requests.Session()
         retry = Retry(
             total=self._settings.retries,
             connect=self._settings.retries,
@@ -132,9 +141,7 @@ class ServiceClient:
             respect_retry_after_header=False,
             raise_on_status=False,
         )
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=self._settings.pool_size, max_retries=retry)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        self._session = pooled_session(retry, self._settings.pool_size)
 
     def call(
         self,

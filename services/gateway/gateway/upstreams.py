@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from service_kit.http import pooled_session
 from service_kit.problems import ServiceUnavailable
 
 logger = logging.getLogger("shopsmart.gateway")
@@ -66,7 +66,6 @@ class Upstreams:
     def __init__(self, base_urls: Mapping[str, str], settings: UpstreamSettings | None = None):
         self._base_urls = {name: url.rstrip("/") for name, url in base_urls.items()}
         self._settings = settings or UpstreamSettings()
-        self._session = requests.Session()
         # A refused connection never delivered the request, so one retry is safe for any method.
         # Nothing else is retried (only the client knows whether a POST may be repeated), and a
         # service's own 503 or Retry-After goes back to the client as it is.
@@ -81,13 +80,7 @@ class Upstreams:
             raise_on_status=False,
             backoff_factor=0.05,
         )
-        adapter = HTTPAdapter(
-            pool_connections=len(self._base_urls) or 1,
-            pool_maxsize=self._settings.pool_size,
-            max_retries=retry,
-        )
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        self._session = pooled_session(retry, self._settings.pool_size, pools=len(self._base_urls) or 1)
 
     def forward(
         self,
