@@ -217,16 +217,45 @@ class Checkout:
                 f"Order {order.order_id} is being resolved by another worker.", order_id=order.order_id
             ) from exc
         except DynamoError as exc:
-            self._abandon(order)
-            raise ServiceUnavailable("The order could not be recorded; nothing was charged.") from exc
+            return self._settle_unrecorded_confirmation(order, exc)
 
-    def _abandon(self, order: Order) -> None:
-        """Give the stock back after a failure past the reservation; recovery retries what fails."""
-        if self._attempt(self._stock.release, order.order_id):
-            try:
-                self.fail(order, "The order could not be recorded; the reserved stock was released.")
-            except (DynamoError, LeaseLost):
-                logger.warning("order left for recovery", extra={"order_id": order.order_id})
+    def _settle_unrecorded_confirmation(self, order: Order, error: DynamoError) -> Order:
+        """The confirmation's write failed, and may or may not have landed.
+
+        The order is marked FAILED first, on condition that it is still PENDING under our lease:
+        once FAILED it can never be confirmed, so only then is its stock released (by recovery if
+        the release fails now). If the confirmation did land, the order is finished instead; if
+        DynamoDB cannot say, the order stays PENDING and recovery settles it from its reservation.
+        """
+        failure = {
+            "order_id": order.order_id,
+            "detail": "The order could not be recorded; the reserved stock was released.",
+        }
+        try:
+            self._orders.fail(order, failure, self._now(), stock_held=True)
+        except LeaseLost:
+            current = self._orders.get(order.order_id)
+            if current is not None and current.status == Status.CONFIRMED:
+                return self.finish(current)
+            raise CheckoutInProgress(
+                f"Order {order.order_id} is being resolved by another worker.", order_id=order.order_id
+            ) from error
+        except DynamoError:
+            logger.warning("order left for recovery", extra={"order_id": order.order_id})
+        else:
+            self.release_for(order)
+        raise ServiceUnavailable("The order could not be recorded; nothing was charged.") from error
+
+    def release_for(self, order: Order) -> bool:
+        """Release a FAILED order's stock; False when recovery must retry the release or its record."""
+        if not self._attempt(self._stock.release, order.order_id):
+            return False
+        try:
+            self._orders.stock_released(order, self._now())
+        except DynamoError:
+            logger.warning("release left for recovery", extra={"order_id": order.order_id})
+            return False
+        return True
 
     def _replay(self, attempt: Order) -> Order:
         deadline = time.monotonic() + self._settings.replay_wait_seconds

@@ -54,6 +54,9 @@ def _resolve(order: Order, orders: OrderRepository, checkout: Checkout, stock: S
     if order.status == Status.CANCELLED:
         checkout.give_back(order)
         return "stock-returned"
+    if order.status == Status.FAILED:
+        # Failed after reserving, and the release has not been recorded yet.
+        return "stock-released" if checkout.release_for(order) else "deferred"
     if order.status != Status.PENDING:
         return "nothing-to-do"
     if not order.cart_lines:

@@ -152,13 +152,31 @@ class OrderRepository:
             },
         )
 
-    def fail(self, order: Order, failure: dict[str, Any], now: str) -> None:
-        """PENDING → FAILED with the problem the client was given; nothing is left to recover."""
+    def fail(self, order: Order, failure: dict[str, Any], now: str, stock_held: bool = False) -> None:
+        """PENDING → FAILED with the problem the client was given.
+
+        With `stock_held` the order stays in the recovery index until `stock_released`, so a
+        release that fails after it is retried by recovery; otherwise nothing is left to recover.
+        """
+        change = "" if stock_held else " REMOVE #shard, #due"
+        names = {"#failure": attr.FAILURE_REASON}
+        if not stock_held:
+            names.update({"#shard": attr.RECOVERY_SHARD, "#due": attr.RECOVERY_DUE})
         self._update_owned(
             order,
-            "SET #status = :failed, #failure = :failure, #updated = :now REMOVE #shard, #due",
-            {"#failure": attr.FAILURE_REASON, "#shard": attr.RECOVERY_SHARD, "#due": attr.RECOVERY_DUE},
+            "SET #status = :failed, #failure = :failure, #updated = :now" + change,
+            names,
             {":failed": str(Status.FAILED), ":failure": failure, ":now": now},
+        )
+
+    def stock_released(self, order: Order, now: str) -> None:
+        """A FAILED order's reservation is released: nothing is left to recover."""
+        self._update(
+            order.order_id,
+            "SET #updated = :now REMOVE #shard, #due",
+            "#status = :failed",
+            {"#shard": attr.RECOVERY_SHARD, "#due": attr.RECOVERY_DUE},
+            {":now": now, ":failed": str(Status.FAILED)},
         )
 
     def forget(self, order: Order) -> None:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import g
 
+from dynamo_common import Unavailable
 from orders_service.api import CHECKOUT_EXTENSION, REPOSITORY_EXTENSION
 from orders_service.checkout import Checkout, CheckoutSettings
 from orders_service.orders import CartLine, Status, order_id_for, utc_now
@@ -196,3 +197,39 @@ def test_the_cart_is_cleared_alongside_the_commit_with_the_request_id(client, al
     assert response.status_code == 201
     assert seen == ["req-42"]
     assert cart.lines["alice"] == []
+
+
+def test_a_confirmation_that_landed_despite_an_error_is_finished_not_released(
+    app, client, alice, cart, stock
+):
+    orders = app.extensions[REPOSITORY_EXTENSION]
+    confirm = orders.confirm
+
+    def confirm_then_lose_the_answer(*args):
+        confirm(*args)
+        raise Unavailable("the answer was lost")
+
+    orders.confirm = confirm_then_lose_the_answer
+    cart.lines["alice"] = [CartLine("tea", 2)]
+    response = checkout(client, alice)
+    assert response.status_code == 201, response.json
+    assert response.json["status"] == "CONFIRMED"
+    assert stock.reservations[response.json["order_id"]].status == "COMMITTED"
+    assert stock.stock["tea"] == 8
+
+
+def test_a_confirmation_that_did_not_land_fails_the_order_then_releases(app, client, alice, cart, stock):
+    orders = app.extensions[REPOSITORY_EXTENSION]
+
+    def confirm_fails(*args):
+        raise Unavailable("DynamoDB is down")
+
+    orders.confirm = confirm_fails
+    cart.lines["alice"] = [CartLine("tea", 2)]
+    response = checkout(client, alice)
+    assert response.status_code == 503
+    order_id = order_id_for("alice", "key-1")
+    assert client.get(f"/orders/{order_id}", headers=alice).json["status"] == "FAILED"
+    assert stock.reservations[order_id].status == "RELEASED"
+    assert stock.stock["tea"] == 10
+    assert orders.due_for_recovery("9999") == []
