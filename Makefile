@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ENGINE ?= dynamodb-local
 GROUPS ?=
-LIBS := libs/dynamo_common libs/service_kit
+LIBS := libs/dynamo_common libs/service_kit libs/test_kit
 SERVICES := services/products services/cart services/orders services/gateway
 REQUIREMENTS := requirements-dev.txt $(wildcard services/*/requirements.txt) \
 	$(wildcard libs/*/pyproject.toml services/*/pyproject.toml) package.json \
@@ -18,11 +18,18 @@ define pytest_tier
 	$(BIN)/python -m pytest $(2) || { status=$$?; \
 		[ $$status -eq 5 ] && echo "make: the $(1) tier collected no tests" >&2; exit $$status; }
 endef
+# One team's pipeline: lint its folder, then its own tests (unit, table spec, contracts).
+define service_pipeline
+	$(BIN)/ruff check services/$(1)
+	$(BIN)/ruff format --check services/$(1)
+	$(call pytest_tier,$(1),services/$(1) -q)
+endef
 
-.PHONY: help install run token seed test lint unit integration browser faults bench load clean
+.PHONY: help install run token seed test lint unit integration browser faults bench load clean \
+	test-products test-cart test-orders test-gateway
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(STAMP): $(REQUIREMENTS)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -57,6 +64,18 @@ lint: $(STAMP) ## ruff: lint and formatting
 
 unit: $(STAMP) ## Unit tests of libraries and services (moto, no servers), Terraform and Dockerfiles
 	$(call pytest_tier,unit,libs services tests/infrastructure -m "not integration" -q)
+
+test-products: $(STAMP) ## The products team's pipeline: lint, unit tests, its consumers' contracts
+	$(call service_pipeline,products)
+
+test-cart: $(STAMP) ## The cart team's pipeline: lint, unit tests, contracts both ways
+	$(call service_pipeline,cart)
+
+test-orders: $(STAMP) ## The orders team's pipeline: lint, unit tests, contracts with its providers
+	$(call service_pipeline,orders)
+
+test-gateway: $(STAMP) ## The gateway's pipeline: lint and its unit tests
+	$(call service_pipeline,gateway)
 
 integration: $(STAMP) ## The services under gunicorn against a real DynamoDB Local
 	$(call pytest_tier,integration,tests -m integration --ignore=tests/browser --ignore=tests/faults -q)

@@ -20,9 +20,9 @@ from bench.checkout import CheckoutBench
 from bench.growth import catalogue_growth, seeding_speed
 from bench.reads import ReadBench
 from bench.stack import bench_stack
-from dynamo_common import PRODUCTS
 from products_service.repository import ProductRepository
 from products_service.seeding import load_catalogue, seed, shipped_catalogue
+from products_service.table import TABLE_SPEC as PRODUCTS_TABLE
 
 HERE = Path(__file__).resolve().parent
 TARGETS = {
@@ -41,7 +41,7 @@ def run(runs: int) -> dict[str, Any]:
     progress(f"starting DynamoDB Local and the services (logs in {HERE / 'logs'})…")
     with bench_stack(("products", "cart", "orders"), HERE / "logs") as stack:
         catalogue = load_catalogue(shipped_catalogue())
-        seed(ProductRepository(stack.client, stack.settings.table_name(PRODUCTS)), catalogue)
+        seed(ProductRepository(stack.client, stack.settings.table_name(PRODUCTS_TABLE)), catalogue)
         reads = ReadBench(stack, [p.product_id for p in catalogue], catalogue[0].category)
         progress(f"reads: {runs} calls per side, alternated…")
         scenarios = {

@@ -19,9 +19,11 @@ import urllib3
 
 from bench.measure import Latencies, emf_capacity, median, timed
 from bench.stack import BenchStack
+from cart_service import table as cart_table
 from devstack import mint_token
-from dynamo_common import CARTS, ORDERS, PRODUCTS, expression_values, metered, to_item, to_value
-from dynamo_common import attributes as attr
+from dynamo_common import expression_values, metered, to_item, to_value
+from orders_service import table as order_table
+from products_service import table as product_table
 from products_service.repository import ProductRepository
 from products_service.seeding import seed, synthetic_products
 
@@ -33,9 +35,9 @@ class CheckoutBench:
     def __init__(self, stack: BenchStack):
         self.stack = stack
         self.http = urllib3.PoolManager(maxsize=4, timeout=30.0)
-        self.products_table = stack.settings.table_name(PRODUCTS)
-        self.carts_table = stack.settings.table_name(CARTS)
-        self.orders_table = stack.settings.table_name(ORDERS)
+        self.products_table = stack.settings.table_name(product_table.TABLE_SPEC)
+        self.carts_table = stack.settings.table_name(cart_table.TABLE_SPEC)
+        self.orders_table = stack.settings.table_name(order_table.TABLE_SPEC)
         products = list(synthetic_products(CATALOGUE_SIZE))
         seed(ProductRepository(stack.client, self.products_table), products)
         self.catalogue = {product.product_id: product for product in products}
@@ -95,56 +97,56 @@ class CheckoutBench:
                 TableName=self.carts_table,
                 Item=to_item(
                     {
-                        attr.USER_ID: user_id,
-                        attr.PRODUCT_ID: product_id,
-                        attr.QUANTITY: 1,
-                        attr.EXPIRES_AT: now + 86400,
+                        cart_table.USER_ID: user_id,
+                        cart_table.PRODUCT_ID: product_id,
+                        cart_table.QUANTITY: 1,
+                        cart_table.EXPIRES_AT: now + 86400,
                     }
                 ),
             )
         order_id = str(uuid.uuid4())
-        order_key = {attr.ORDER_ID: {"S": order_id}}
+        order_key = {order_table.ORDER_ID: {"S": order_id}}
         started = time.perf_counter()
         client.put_item(
             TableName=self.orders_table,
             Item=to_item(
                 {
-                    attr.ORDER_ID: order_id,
-                    attr.USER_ID: user_id,
-                    attr.STATUS: "PENDING",
-                    attr.ORDER_DATE: "2026",
+                    order_table.ORDER_ID: order_id,
+                    order_table.USER_ID: user_id,
+                    order_table.STATUS: "PENDING",
+                    order_table.ORDER_DATE: "2026",
                 }
             ),
             ConditionExpression="attribute_not_exists(#id)",
-            ExpressionAttributeNames={"#id": attr.ORDER_ID},
+            ExpressionAttributeNames={"#id": order_table.ORDER_ID},
         )
         client.query(
             TableName=self.carts_table,
             ConsistentRead=True,
             KeyConditionExpression="#u = :u",
-            ExpressionAttributeNames={"#u": attr.USER_ID},
+            ExpressionAttributeNames={"#u": cart_table.USER_ID},
             ExpressionAttributeValues={":u": to_value(user_id)},
         )
-        self._raw_order_update(order_key, {attr.CART_FINGERPRINT: "x"})
+        self._raw_order_update(order_key, {order_table.CART_FINGERPRINT: "x"})
         client.batch_get_item(
             RequestItems={
-                self.products_table: {"Keys": [{attr.PRODUCT_ID: {"S": pid}} for pid in product_ids]}
+                self.products_table: {"Keys": [{product_table.PRODUCT_ID: {"S": pid}} for pid in product_ids]}
             }
         )
-        reservation_key = {attr.PRODUCT_ID: {"S": f"#reservation#{order_id}"}}
+        reservation_key = {product_table.PRODUCT_ID: {"S": f"#reservation#{order_id}"}}
         client.transact_write_items(
             TransactItems=[
                 *(
                     {
                         "Update": {
                             "TableName": self.products_table,
-                            "Key": {attr.PRODUCT_ID: {"S": pid}},
+                            "Key": {product_table.PRODUCT_ID: {"S": pid}},
                             "UpdateExpression": "SET #n = #n - :one, #v = #v + :one",
                             "ConditionExpression": "#n >= :one AND #p = :price",
                             "ExpressionAttributeNames": {
-                                "#n": attr.INVENTORY_COUNT,
-                                "#v": attr.VERSION,
-                                "#p": attr.PRICE,
+                                "#n": product_table.INVENTORY_COUNT,
+                                "#v": product_table.VERSION,
+                                "#p": product_table.PRICE,
                             },
                             "ExpressionAttributeValues": expression_values(
                                 {":one": 1, ":price": self.catalogue[pid].price}
@@ -156,18 +158,18 @@ class CheckoutBench:
                 {
                     "Put": {
                         "TableName": self.products_table,
-                        "Item": {**reservation_key, attr.STATUS: {"S": "RESERVED"}},
+                        "Item": {**reservation_key, product_table.STATUS: {"S": "RESERVED"}},
                     }
                 },
             ]
         )
         total = sum((self.catalogue[pid].price for pid in product_ids), Decimal(0))
-        self._raw_order_update(order_key, {attr.STATUS: "CONFIRMED", attr.TOTAL_PRICE: total})
+        self._raw_order_update(order_key, {order_table.STATUS: "CONFIRMED", order_table.TOTAL_PRICE: total})
         client.update_item(
             TableName=self.products_table,
             Key=reservation_key,
             UpdateExpression="SET #s = :committed",
-            ExpressionAttributeNames={"#s": attr.STATUS},
+            ExpressionAttributeNames={"#s": product_table.STATUS},
             ExpressionAttributeValues={":committed": {"S": "COMMITTED"}},
         )
         client.transact_write_items(
@@ -175,13 +177,13 @@ class CheckoutBench:
                 {
                     "Delete": {
                         "TableName": self.carts_table,
-                        "Key": {attr.USER_ID: {"S": user_id}, attr.PRODUCT_ID: {"S": pid}},
+                        "Key": {cart_table.USER_ID: {"S": user_id}, cart_table.PRODUCT_ID: {"S": pid}},
                     }
                 }
                 for pid in product_ids
             ]
         )
-        self._raw_order_update(order_key, {attr.CART_CLEARED: True})
+        self._raw_order_update(order_key, {order_table.CART_CLEARED: True})
         return (time.perf_counter() - started) * 1000
 
     def _raw_order_update(self, key: dict[str, Any], values: dict[str, Any]) -> None:

@@ -7,9 +7,10 @@ from typing import Any
 
 from bench.reads import ReadBench
 from bench.stack import BenchStack
-from dynamo_common import PRODUCTS, batch_write
+from dynamo_common import batch_write
 from products_service.repository import BULK_WRITE_WORKERS, ProductRepository, product_to_item
 from products_service.seeding import seed, synthetic_products
+from products_service.table import TABLE_SPEC as PRODUCTS_TABLE
 
 SMALL, LARGE = 1_000, 100_000
 GROWTH_CATEGORY = "Synthetic 01"
@@ -17,7 +18,7 @@ SEEDING_COMPARISON_SIZE = 10_000
 
 
 def catalogue_growth(stack: BenchStack, runs: int, progress: Any) -> dict[str, Any]:
-    repository = ProductRepository(stack.client, stack.settings.table_name(PRODUCTS))
+    repository = ProductRepository(stack.client, stack.settings.table_name(PRODUCTS_TABLE))
     seed(repository, synthetic_products(SMALL))
     product_ids = [product.product_id for product in synthetic_products(20)]
     reads = ReadBench(stack, product_ids, GROWTH_CATEGORY)
@@ -39,7 +40,7 @@ def catalogue_growth(stack: BenchStack, runs: int, progress: Any) -> dict[str, A
 
 def seeding_speed(stack: BenchStack) -> dict[str, Any]:
     """10,000 products written with BatchWriteItem against one PutItem each, into fresh ids."""
-    table = stack.settings.table_name(PRODUCTS)
+    table = stack.settings.table_name(PRODUCTS_TABLE)
     products = list(synthetic_products(2 * SEEDING_COMPARISON_SIZE))
     batched = [product_to_item(p) for p in products[:SEEDING_COMPARISON_SIZE]]
     single = [product_to_item(p) for p in products[SEEDING_COMPARISON_SIZE:]]

@@ -10,9 +10,10 @@ import urllib3
 
 from bench.measure import compare, emf_capacity, median
 from bench.stack import BenchStack
+from cart_service import table as cart_table
 from devstack import mint_token
-from dynamo_common import CARTS, PRODUCTS, metered, to_value
-from dynamo_common import attributes as attr
+from dynamo_common import metered, to_value
+from products_service import table as product_table
 
 BATCH_SIZE = 20
 CART_LINES = 10
@@ -24,8 +25,8 @@ class ReadBench:
 
     def __init__(self, stack: BenchStack, product_ids: list[str], category: str):
         self.stack = stack
-        self.products_table = stack.settings.table_name(PRODUCTS)
-        self.carts_table = stack.settings.table_name(CARTS)
+        self.products_table = stack.settings.table_name(product_table.TABLE_SPEC)
+        self.carts_table = stack.settings.table_name(cart_table.TABLE_SPEC)
         self.product_ids = product_ids
         self.category = category
         # urllib3 with keep-alive: the same transport botocore uses for the raw side.
@@ -45,7 +46,7 @@ class ReadBench:
 
     def product_read(self, runs: int) -> dict[str, Any]:
         product_id = self.product_ids[0]
-        key = {attr.PRODUCT_ID: {"S": product_id}}
+        key = {product_table.PRODUCT_ID: {"S": product_id}}
         return self._measure(
             lambda: self.fetch(f"{self.stack.urls['products']}/products/{product_id}"),
             lambda: self.stack.client.get_item(TableName=self.products_table, Key=key),
@@ -64,7 +65,7 @@ class ReadBench:
 
     def ids_batch(self, runs: int) -> dict[str, Any]:
         ids = self.product_ids[:BATCH_SIZE]
-        keys = [{attr.PRODUCT_ID: {"S": product_id}} for product_id in ids]
+        keys = [{product_table.PRODUCT_ID: {"S": product_id}} for product_id in ids]
         return self._measure(
             lambda: self.fetch(f"{self.stack.urls['products']}/products", {"ids": ",".join(ids)}),
             lambda: self.stack.client.batch_get_item(RequestItems={self.products_table: {"Keys": keys}}),
@@ -85,14 +86,14 @@ class ReadBench:
             )
             if response.status != 200:
                 raise RuntimeError(f"could not fill the cart: {response.status} {response.data[:200]!r}")
-        keys = [{attr.PRODUCT_ID: {"S": product_id}} for product_id in self.product_ids[:CART_LINES]]
+        keys = [{product_table.PRODUCT_ID: {"S": product_id}} for product_id in self.product_ids[:CART_LINES]]
 
         def raw() -> None:
             self.stack.client.query(
                 TableName=self.carts_table,
                 ConsistentRead=True,
                 KeyConditionExpression="#u = :u",
-                ExpressionAttributeNames={"#u": attr.USER_ID},
+                ExpressionAttributeNames={"#u": cart_table.USER_ID},
                 ExpressionAttributeValues={":u": to_value(user_id)},
             )
             self.stack.client.batch_get_item(RequestItems={self.products_table: {"Keys": keys}})
@@ -104,9 +105,9 @@ class ReadBench:
     def _category_query(self) -> dict[str, Any]:
         return {
             "TableName": self.products_table,
-            "IndexName": attr.CATEGORY_INDEX,
+            "IndexName": product_table.CATEGORY_INDEX,
             "KeyConditionExpression": "#c = :c",
-            "ExpressionAttributeNames": {"#c": attr.CATEGORY},
+            "ExpressionAttributeNames": {"#c": product_table.CATEGORY},
             "ExpressionAttributeValues": {":c": to_value(self.category)},
             "Limit": PAGE_SIZE,
         }

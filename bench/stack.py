@@ -20,6 +20,7 @@ from devstack import (
     free_port,
     mint_service_token,
     repo_root,
+    shop_tables,
 )
 from dynamo_common import DynamoSettings, create_tables, make_client
 
@@ -49,7 +50,7 @@ def bench_stack(services: tuple[str, ...], log_dir: Path) -> Iterator[BenchStack
         stack.callback(engine.stop)
         settings = DynamoSettings(endpoint_url=engine.endpoint_url, table_prefix="bench-")
         client = make_client(settings)
-        create_tables(client, settings.table_prefix)
+        create_tables(client, settings.table_prefix, shop_tables())
         keys = ensure_dev_keys(log_dir / "keys")
         urls = {spec.name: f"http://127.0.0.1:{free_port()}" for spec in SERVICES}
         environment = StackEnvironment(

@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.stack import bench_stack
-from dynamo_common import PRODUCTS
 from load.audit import audit
 from load.run import LoadProfile, run_locust
 from load.shop import create_hot_products, settle_orders
 from products_service.repository import ProductRepository
 from products_service.seeding import load_catalogue, seed, shipped_catalogue
+from products_service.table import TABLE_SPEC as PRODUCTS_TABLE
 
 HERE = Path(__file__).resolve().parent
 
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"starting a stack of its own (logs in {HERE / 'logs'})…", flush=True)
     with bench_stack(("products", "cart", "orders", "gateway"), HERE / "logs") as stack:
         seed(
-            ProductRepository(stack.client, stack.settings.table_name(PRODUCTS)),
+            ProductRepository(stack.client, stack.settings.table_name(PRODUCTS_TABLE)),
             load_catalogue(shipped_catalogue()),
         )
         hot = create_hot_products(

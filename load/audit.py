@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynamo_common import ORDERS, PRODUCTS, DynamoSettings, from_item
-from dynamo_common import attributes as attr
+from dynamo_common import DynamoSettings, from_item
+from orders_service import table as order_table
+from products_service import table as product_table
 from products_service.reservation_repository import ReservationRepository
 from products_service.reservations import stock_ledger
 
@@ -48,7 +49,7 @@ def _scan(client: Any, table: str) -> list[dict[str, Any]]:
 
 def audit(client: Any, settings: DynamoSettings, initial_stock: dict[str, int], user_prefix: str) -> Audit:
     """Check the hot products' stock and the orders of users whose id starts with `user_prefix`."""
-    products_table = settings.table_name(PRODUCTS)
+    products_table = settings.table_name(product_table.TABLE_SPEC)
     report = Audit()
     ledger = stock_ledger(ReservationRepository(client, products_table))
     for product_id, initial in initial_stock.items():
@@ -64,30 +65,31 @@ def audit(client: Any, settings: DynamoSettings, initial_stock: dict[str, int], 
                 "sold": position.sold,
             }
     reservations = {
-        item[attr.PRODUCT_ID].removeprefix(RESERVATION_PREFIX): item
+        item[product_table.PRODUCT_ID].removeprefix(RESERVATION_PREFIX): item
         for item in _scan(client, products_table)
-        if item[attr.PRODUCT_ID].startswith(RESERVATION_PREFIX)
+        if item[product_table.PRODUCT_ID].startswith(RESERVATION_PREFIX)
     }
     orders = {
-        item[attr.ORDER_ID]: item[attr.STATUS]
-        for item in _scan(client, settings.table_name(ORDERS))
-        if item[attr.USER_ID].startswith(user_prefix)
+        item[order_table.ORDER_ID]: item[order_table.STATUS]
+        for item in _scan(client, settings.table_name(order_table.TABLE_SPEC))
+        if item[order_table.USER_ID].startswith(user_prefix)
     }
     for order_id, status in orders.items():
         if status == "PENDING":
             report.pending_orders.append(order_id)
         reservation = reservations.get(order_id)
         if status in ORDER_BOUGHT and (
-            reservation is None or reservation[attr.STATUS] not in HOLDS_STOCK | {"RETURNED"}
+            reservation is None or reservation[product_table.STATUS] not in HOLDS_STOCK | {"RETURNED"}
         ):
             report.orders_without_reservation.append(order_id)
     for order_id, reservation in reservations.items():
         touches_audited_stock = any(
-            line[attr.PRODUCT_ID] in initial_stock for line in reservation.get(attr.RESERVATION_ITEMS, [])
+            line[product_table.PRODUCT_ID] in initial_stock
+            for line in reservation.get(product_table.RESERVATION_ITEMS, [])
         )
         if (
             touches_audited_stock
-            and reservation[attr.STATUS] in HOLDS_STOCK
+            and reservation[product_table.STATUS] in HOLDS_STOCK
             and orders.get(order_id) not in ORDER_BOUGHT
         ):
             report.reservations_without_order.append(order_id)

@@ -10,8 +10,8 @@ from typing import Any
 import requests
 
 from devstack import DevKeys, mint_token
-from dynamo_common import ORDERS, DynamoSettings, from_item
-from dynamo_common import attributes as attr
+from dynamo_common import DynamoSettings, from_item
+from orders_service import table as order_table
 
 SETTLE_DEADLINE_SECONDS = 120
 
@@ -34,12 +34,13 @@ def pending_orders(client: Any, settings: DynamoSettings, user_prefix: str) -> i
     pending, start_key = 0, None
     while True:
         page = client.scan(
-            TableName=settings.table_name(ORDERS), **({"ExclusiveStartKey": start_key} if start_key else {})
+            TableName=settings.table_name(order_table.TABLE_SPEC),
+            **({"ExclusiveStartKey": start_key} if start_key else {}),
         )
         pending += sum(
             1
             for item in map(from_item, page["Items"])
-            if item[attr.USER_ID].startswith(user_prefix) and item[attr.STATUS] == "PENDING"
+            if item[order_table.USER_ID].startswith(user_prefix) and item[order_table.STATUS] == "PENDING"
         )
         start_key = page.get("LastEvaluatedKey")
         if start_key is None:

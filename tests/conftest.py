@@ -27,6 +27,7 @@ from devstack import (
     free_port,
     is_importable,
     mint_service_token,
+    shop_tables,
 )
 from dynamo_common import DynamoSettings, create_tables, make_client
 
@@ -168,7 +169,7 @@ def dynamo_settings(dynamodb_local: DynamoDBLocal) -> DynamoSettings:
     settings = DynamoSettings(
         endpoint_url=dynamodb_local.endpoint_url, table_prefix=f"it{secrets.token_hex(4)}-"
     )
-    create_tables(make_client(settings), settings.table_prefix)
+    create_tables(make_client(settings), settings.table_prefix, shop_tables())
     return settings
 
 

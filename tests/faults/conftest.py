@@ -34,12 +34,14 @@ from devstack import (
     free_port,
     mint_service_token,
     mint_token,
+    shop_tables,
 )
 from devstack.faults import FaultProxy
-from dynamo_common import ORDERS, DynamoSettings, create_tables, make_client
+from dynamo_common import DynamoSettings, create_tables, make_client
 from load.audit import Audit, audit
 from load.run import LoadProfile, LoadResult, run_locust
 from load.shop import create_hot_products, settle_orders
+from orders_service.table import TABLE_SPEC as ORDERS_TABLE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = "3"
@@ -102,7 +104,7 @@ class FaultStack:
     def start(self, resources: ExitStack) -> None:
         self.engine.start()
         resources.callback(self.engine.stop)
-        create_tables(self.client, self.settings.table_prefix)
+        create_tables(self.client, self.settings.table_prefix, shop_tables())
         endpoint = self.engine.endpoint_url
         if self.options.dynamodb_proxy:
             self.dynamodb_proxy = resources.enter_context(FaultProxy(endpoint))
@@ -145,7 +147,7 @@ class FaultStack:
         return {"Authorization": f"Bearer {mint_token(user_id, keys=self.keys)}"}
 
     def orders_placed(self) -> int:
-        return self.client.scan(TableName=self.settings.table_name(ORDERS), Select="COUNT")["Count"]
+        return self.client.scan(TableName=self.settings.table_name(ORDERS_TABLE), Select="COUNT")["Count"]
 
     def wait_for_orders(self, count: int, since: int) -> None:
         """Wait until the sale has placed `count` more orders than `since`: checkouts are flowing."""

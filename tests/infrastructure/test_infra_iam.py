@@ -19,7 +19,6 @@ import pytest
 from botocore import xform_name
 
 import dynamo_common
-from dynamo_common import tables as table_specs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVICES = {"products": "products_service", "cart": "cart_service", "orders": "orders_service"}
@@ -117,7 +116,7 @@ def actions_used_by(module: str) -> set[str]:
 
 
 def table_of(module: str) -> str:
-    """The logical name of the table a service's factory opens (`settings.table_name(PRODUCTS)`)."""
+    """The logical name of the table a service's factory opens (`settings.table_name(TABLE_SPEC)`)."""
     package_init = Path(importlib.import_module(module).__file__)
     names = {
         node.args[0].id
@@ -129,7 +128,7 @@ def table_of(module: str) -> str:
         and isinstance(node.args[0], ast.Name)
     }
     assert len(names) == 1, f"{module} opens {names}"
-    return getattr(table_specs, names.pop()).logical_name
+    return getattr(importlib.import_module(module), names.pop()).logical_name
 
 
 @pytest.fixture(scope="module")

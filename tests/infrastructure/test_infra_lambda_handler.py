@@ -18,6 +18,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from devstack import shop_tables
 from dynamo_common import create_tables
 from products_service.repository import ProductRepository
 from products_service.seeding import load_catalogue, seed, shipped_catalogue
@@ -108,7 +109,7 @@ def handler_module(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     with mock_aws():
-        create_tables(boto3.client("dynamodb", region_name=REGION), TABLE_PREFIX)
+        create_tables(boto3.client("dynamodb", region_name=REGION), TABLE_PREFIX, shop_tables())
         yield module
 
 

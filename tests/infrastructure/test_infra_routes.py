@@ -1,4 +1,4 @@
-"""The load balancer and the HTTP API route exactly `service_kit.routes.PUBLIC_ROUTES`, never /internal/*.
+"""The load balancer and the HTTP API route exactly `gateway.routes.PUBLIC_ROUTES`, never /internal/*.
 
 The public routes table in Terraform is compared with the gateway's, pattern for pattern and in
 order (the order sets the rules' priorities); then the wiring from that table to the listener rules
@@ -12,13 +12,15 @@ import fnmatch
 
 import pytest
 
-from service_kit.routes import PUBLIC_ROUTES
+from gateway.routes import PUBLIC_ROUTES
 
 INTERNAL_PATHS = (
     "/internal",
     "/internal/reservations",
     "/internal/carts/alice",
     "/internal/carts/a/checkout-removals",
+    "/internal/v1/reservations/o-1/commit",
+    "/internal/v1/carts/a/checkout-removals",
 )
 
 

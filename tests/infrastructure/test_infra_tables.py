@@ -1,7 +1,7 @@
-"""Terraform's tables are the specs in libs/dynamo_common, and every provisioned table scales.
+"""Terraform's tables are the specs the services own, and every provisioned table scales.
 
-Expectations come from `dynamo_common.tables`: changing a spec (a key, a type, an index, the TTL)
-without changing Terraform makes these tests fail.
+Expectations come from each service's `<package>.table.TABLE_SPEC`: changing a spec (a key, a type,
+an index, the TTL) without changing Terraform makes these tests fail.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from dynamo_common.tables import ALL_TABLES, GlobalIndexSpec, KeySchema, TableSpec
+from devstack import shop_tables
+from dynamo_common.tables import GlobalIndexSpec, KeySchema, TableSpec
 
-SPECS = {spec.logical_name: spec for spec in ALL_TABLES}
+SPECS = {spec.logical_name: spec for spec in shop_tables()}
 
 
 def _key(value: dict[str, str] | None) -> tuple[str, str] | None:

@@ -15,12 +15,12 @@ import pytest
 import requests
 
 from devstack.faults import DROP, RELAY, Exchange, FaultProxy
-from dynamo_common import PRODUCTS
 from products_service.reservation_repository import ReservationRepository
 from products_service.reservations import stock_ledger
+from products_service.table import TABLE_SPEC as PRODUCTS_TABLE
 
 LEASE_SECONDS = "2"
-RESERVE_PATH = "/internal/reservations"
+RESERVE_PATH = "/internal/v1/reservations"
 
 
 def _is_reservation(exchange: Exchange) -> bool:
@@ -34,7 +34,7 @@ def shared(start_service) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def ledger(dynamo_client, dynamo_settings) -> Callable[[str], tuple[int, int, int]]:
-    repository = ReservationRepository(dynamo_client, dynamo_settings.table_name(PRODUCTS))
+    repository = ReservationRepository(dynamo_client, dynamo_settings.table_name(PRODUCTS_TABLE))
 
     def position(product_id: str) -> tuple[int, int, int]:
         entry = stock_ledger(repository)[product_id]

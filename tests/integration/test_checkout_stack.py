@@ -19,9 +19,9 @@ import pytest
 import requests
 
 from devstack import ServiceProcess
-from dynamo_common import PRODUCTS
 from products_service.reservation_repository import ReservationRepository
 from products_service.reservations import Reservation, StockPosition, stock_ledger
+from products_service.table import TABLE_SPEC as PRODUCTS_TABLE
 
 PROBLEM = "application/problem+json"
 TIMEOUT = 20  # seconds; a hanging service fails the test instead of stalling it
@@ -111,7 +111,7 @@ def shop(start_service, auth_headers, dynamo_client, dynamo_settings) -> Shop:
         cart=start_service("cart"),
         orders=start_service("orders"),
         auth_headers=auth_headers,
-        reservations=ReservationRepository(dynamo_client, dynamo_settings.table_name(PRODUCTS)),
+        reservations=ReservationRepository(dynamo_client, dynamo_settings.table_name(PRODUCTS_TABLE)),
     )
 
 
@@ -318,11 +318,11 @@ def test_users_are_isolated_from_each_other(shop):
 
     # A user token is never a service credential ...
     internal_calls = [
-        ("post", f"{shop.products}/internal/reservations", {"order_id": "x1", "items": []}),
-        ("get", f"{shop.products}/internal/reservations/{order_id}", None),
-        ("post", f"{shop.products}/internal/reservations/{order_id}/return", None),
-        ("get", f"{shop.cart}/internal/carts/anyone", None),
-        ("post", f"{shop.cart}/internal/carts/anyone/checkout-removals", {}),
+        ("post", f"{shop.products}/internal/v1/reservations", {"order_id": "x1", "items": []}),
+        ("get", f"{shop.products}/internal/v1/reservations/{order_id}", None),
+        ("post", f"{shop.products}/internal/v1/reservations/{order_id}/return", None),
+        ("get", f"{shop.cart}/internal/v1/carts/anyone", None),
+        ("post", f"{shop.cart}/internal/v1/carts/anyone/checkout-removals", {}),
     ]
     for method, url, body in internal_calls:
         response = requests.request(method, url, json=body, headers=bob, timeout=TIMEOUT)

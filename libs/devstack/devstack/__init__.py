@@ -22,7 +22,7 @@ from devstack.keys import (
 from devstack.paths import LocalState, local_state, repo_root
 from devstack.ports import ensure_port_free, free_port
 from devstack.process import BackgroundServer
-from devstack.services import SERVICES, ServiceProcess, ServiceSpec, is_importable, run_seed
+from devstack.services import SERVICES, ServiceProcess, ServiceSpec, is_importable, run_seed, shop_tables
 
 __all__ = [
     "SERVICES",
@@ -55,4 +55,5 @@ __all__ = [
     "mint_token",
     "repo_root",
     "run_seed",
+    "shop_tables",
 ]

@@ -40,6 +40,7 @@ from devstack.services import (
     ServiceSpec,
     is_importable,
     run_seed,
+    shop_tables,
 )
 from dynamo_common import create_tables
 
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
             _launch(stack, engine, f"starting {engine.name} on {engine.address} ({engine.storage})")
             client = engine.client(environment.region)
             with _progress(f"creating tables (prefix {environment.table_prefix!r})"):
-                create_tables(client, environment.table_prefix)
+                create_tables(client, environment.table_prefix, shop_tables())
             if is_importable("products_service"):
                 _seed_if_empty(variables)
             servers: list[BackgroundServer] = [engine]

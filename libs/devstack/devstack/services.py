@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import importlib
 import importlib.util
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from devstack.ports import LOCALHOST
 from devstack.process import BackgroundServer
+from dynamo_common import TableSpec
 
 READINESS_PATH = "/health/ready"
 _GRACEFUL_TIMEOUT_SECONDS = 5
@@ -36,6 +38,15 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec(GATEWAY, "gateway", 8080),
 )
 SERVICES_BY_NAME = {service.name: service for service in SERVICES}
+
+
+def shop_tables() -> tuple[TableSpec, ...]:
+    """Every service's table, each from the spec its service owns (`<package>.table.TABLE_SPEC`)."""
+    return tuple(
+        importlib.import_module(f"{spec.module}.table").TABLE_SPEC
+        for spec in SERVICES
+        if spec.name != GATEWAY
+    )
 
 
 def is_importable(module: str) -> bool:

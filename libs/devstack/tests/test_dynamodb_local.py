@@ -9,6 +9,7 @@ from devstack import dynamodb_local
 from devstack.dynamodb_local import DynamoDBLocal, MotoServer, ensure_jar, parse_java_version
 from devstack.errors import JavaMissing, PortInUse
 from devstack.ports import LOCALHOST, ensure_port_free
+from devstack.services import shop_tables
 from dynamo_common import create_tables
 
 
@@ -48,7 +49,7 @@ def test_dynamodb_local_starts_on_a_free_port_answers_and_stops(tmp_path: Path, 
     with engine:
         assert engine.running
         client = engine.client()
-        create_tables(client, "unit-")
+        create_tables(client, "unit-", shop_tables())
         assert "unit-products" in client.list_tables()["TableNames"]
 
     assert not engine.running
@@ -58,7 +59,7 @@ def test_dynamodb_local_starts_on_a_free_port_answers_and_stops(tmp_path: Path, 
 def test_dynamodb_local_keeps_its_data_on_disk_across_restarts(tmp_path: Path, jar: Path) -> None:
     data_dir = tmp_path / "data"
     with DynamoDBLocal(log_path=tmp_path / "first.log", data_dir=data_dir, jar=jar) as engine:
-        create_tables(engine.client(), "kept-")
+        create_tables(engine.client(), "kept-", shop_tables())
 
     with DynamoDBLocal(log_path=tmp_path / "second.log", data_dir=data_dir, jar=jar) as engine:
         assert "kept-orders" in engine.client().list_tables()["TableNames"]
@@ -80,7 +81,7 @@ def test_a_taken_port_is_a_clear_error_naming_it(tmp_path: Path, jar: Path) -> N
 
 def test_moto_server_has_the_same_interface(tmp_path: Path) -> None:
     with MotoServer(log_path=tmp_path / "moto.log") as engine:
-        create_tables(engine.client(), "moto-")
+        create_tables(engine.client(), "moto-", shop_tables())
         assert "moto-carts" in engine.client().list_tables()["TableNames"]
 
     assert not engine.running

@@ -21,20 +21,18 @@ from dynamo_common.errors import (
 )
 from dynamo_common.items import expression_values, from_item, to_item, to_value
 from dynamo_common.pages import read_page
-from dynamo_common.tables import ALL_TABLES, CARTS, ORDERS, PRODUCTS, TableSpec, create_tables
+from dynamo_common.tables import GlobalIndexSpec, KeySchema, TableSpec, create_tables
 from dynamo_common.transactions import transact, transact_if_unchanged
 
 __all__ = [
-    "ALL_TABLES",
-    "CARTS",
-    "ORDERS",
-    "PRODUCTS",
     "CapacityMeter",
     "ConditionFailed",
     "CursorCodec",
     "DynamoError",
     "DynamoSettings",
+    "GlobalIndexSpec",
     "InvalidCursor",
+    "KeySchema",
     "TableSpec",
     "Throttled",
     "TransactionCancelled",

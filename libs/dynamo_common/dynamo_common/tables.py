@@ -1,16 +1,16 @@
-"""The one definition of each ShopSmart table, and idempotent creation of them.
+"""How a table is described (keys, indexes, TTL) and idempotent creation of tables so described.
 
-Terraform's tables are tested against these specs, so a change here must be mirrored there.
+Each service owns its table's spec (`<service package>.table.TABLE_SPEC`); this module is only
+the machinery they share.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
-
-from dynamo_common import attributes as attr
 
 
 @dataclass(frozen=True)
@@ -80,47 +80,7 @@ class TableSpec:
         return request
 
 
-PRODUCTS = TableSpec(
-    logical_name=attr.PRODUCTS_TABLE,
-    key=KeySchema(partition=(attr.PRODUCT_ID, "S")),
-    indexes=(
-        GlobalIndexSpec(
-            name=attr.CATEGORY_INDEX,
-            key=KeySchema(partition=(attr.CATEGORY, "S"), sort=(attr.NAME, "S")),
-        ),
-    ),
-    description="The catalogue, its stock and the stock reservations of orders.",
-)
-
-CARTS = TableSpec(
-    logical_name=attr.CARTS_TABLE,
-    key=KeySchema(partition=(attr.USER_ID, "S"), sort=(attr.PRODUCT_ID, "S")),
-    ttl_attribute=attr.EXPIRES_AT,
-    description="One item per cart line; lines expire through TTL.",
-)
-
-ORDERS = TableSpec(
-    logical_name=attr.ORDERS_TABLE,
-    key=KeySchema(partition=(attr.ORDER_ID, "S")),
-    indexes=(
-        GlobalIndexSpec(
-            name=attr.USER_ORDERS_INDEX,
-            key=KeySchema(partition=(attr.USER_ID, "S"), sort=(attr.ORDER_DATE, "S")),
-        ),
-        # Sparse: only orders with unfinished checkout or cancel steps carry these attributes,
-        # so recovery finds its work with a Query instead of scanning every order.
-        GlobalIndexSpec(
-            name=attr.RECOVERY_INDEX,
-            key=KeySchema(partition=(attr.RECOVERY_SHARD, "S"), sort=(attr.RECOVERY_DUE, "S")),
-        ),
-    ),
-    description="Orders and their checkout state.",
-)
-
-ALL_TABLES: tuple[TableSpec, ...] = (PRODUCTS, CARTS, ORDERS)
-
-
-def create_tables(client: Any, prefix: str, specs: tuple[TableSpec, ...] = ALL_TABLES) -> list[str]:
+def create_tables(client: Any, prefix: str, specs: Sequence[TableSpec]) -> list[str]:
     """Create every missing table, wait until all are active, and return the names created.
 
     Safe to call again and concurrently: an existing table is left as it is.

@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from dynamo_common import DynamoSettings, make_client
+from dynamo_common import DynamoSettings, KeySchema, TableSpec, create_tables, make_client
 
 TABLE_PREFIX = "unit-"
+# A table shaped like the catalogue, for tests of the machinery on real (moto) calls.
+STOCK = TableSpec(logical_name="stock", key=KeySchema(partition=("ProductID", "S")))
 
 
 @pytest.fixture
@@ -23,3 +25,10 @@ def dynamodb(aws_test_environment: None) -> Iterator[Any]:
 @pytest.fixture
 def prefix() -> str:
     return TABLE_PREFIX
+
+
+@pytest.fixture
+def table(dynamodb: Any, prefix: str) -> str:
+    """The name of a fresh moto table keyed by `ProductID`."""
+    create_tables(dynamodb, prefix, (STOCK,))
+    return STOCK.table_name(prefix)

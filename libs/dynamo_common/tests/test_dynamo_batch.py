@@ -6,19 +6,18 @@ from typing import Any
 
 import pytest
 
-from dynamo_common import PRODUCTS, Throttled, batch_get, batch_write, create_tables, from_item, to_item
-from dynamo_common import attributes as attr
+from dynamo_common import Throttled, batch_get, batch_write, from_item, to_item
 from dynamo_common.batch import BATCH_GET_LIMIT, BATCH_WRITE_LIMIT
 
 TABLE = "products"
 
 
 def product(number: int) -> dict[str, Any]:
-    return to_item({attr.PRODUCT_ID: f"p{number:03}", attr.NAME: f"Product {number}"})
+    return to_item({"ProductID": f"p{number:03}", "Name": f"Product {number}"})
 
 
 def key(number: int) -> dict[str, Any]:
-    return to_item({attr.PRODUCT_ID: f"p{number:03}"})
+    return to_item({"ProductID": f"p{number:03}"})
 
 
 class FakeBatchClient:
@@ -41,7 +40,7 @@ class FakeBatchClient:
         cut = max(len(requests) - self.leave_behind, 0) if self._stingy() else len(requests)
         for request in requests[:cut]:
             item = request["PutRequest"]["Item"]
-            self.stored[item[attr.PRODUCT_ID]["S"]] = item
+            self.stored[item["ProductID"]["S"]] = item
         left = requests[cut:]
         return {"UnprocessedItems": {TABLE: left} if left else {}}
 
@@ -50,9 +49,7 @@ class FakeBatchClient:
         self.get_requests.append(request)
         keys = request["Keys"]
         cut = max(len(keys) - self.leave_behind, 0) if self._stingy() else len(keys)
-        found = [
-            self.stored[k[attr.PRODUCT_ID]["S"]] for k in keys[:cut] if k[attr.PRODUCT_ID]["S"] in self.stored
-        ]
+        found = [self.stored[k["ProductID"]["S"]] for k in keys[:cut] if k["ProductID"]["S"] in self.stored]
         response: dict[str, Any] = {"Responses": {TABLE: found}, "UnprocessedKeys": {}}
         if keys[cut:]:
             response["UnprocessedKeys"] = {TABLE: {**request, "Keys": keys[cut:]}}
@@ -123,7 +120,7 @@ def test_get_retries_unprocessed_keys_and_keeps_the_projection():
         expression_names={"#n": "Name"},
         sleep=sleep,
     )
-    assert sorted(item[attr.PRODUCT_ID]["S"] for item in found) == [f"p{n:03}" for n in range(6)]
+    assert sorted(item["ProductID"]["S"] for item in found) == [f"p{n:03}" for n in range(6)]
     assert [len(r["Keys"]) for r in client.get_requests] == [6, 2, 2]
     assert all(r["ProjectionExpression"] == "#n" for r in client.get_requests)
     assert len(sleep.delays) == 2
@@ -146,9 +143,7 @@ def test_get_gives_up_with_throttled():
     assert len(sleep.delays) == 2
 
 
-def test_write_then_get_against_moto(dynamodb, prefix):
-    create_tables(dynamodb, prefix, (PRODUCTS,))
-    table = PRODUCTS.table_name(prefix)
+def test_write_then_get_against_moto(dynamodb, table):
     assert batch_write(dynamodb, table, [product(n) for n in range(30)]) == 30
     found = batch_get(dynamodb, table, [key(n) for n in range(0, 40, 3)])
-    assert sorted(from_item(item)[attr.PRODUCT_ID] for item in found) == [f"p{n:03}" for n in range(0, 30, 3)]
+    assert sorted(from_item(item)["ProductID"] for item in found) == [f"p{n:03}" for n in range(0, 30, 3)]

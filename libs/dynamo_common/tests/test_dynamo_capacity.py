@@ -5,13 +5,11 @@ from __future__ import annotations
 import threading
 from decimal import Decimal
 
-from dynamo_common import PRODUCTS, CapacityMeter, create_tables, metered, to_item
+from dynamo_common import CapacityMeter, metered, to_item
 from dynamo_common.capacity import _current_meter
 
 
-def test_meter_collects_reads_and_writes_of_real_calls(dynamodb, prefix):
-    create_tables(dynamodb, prefix, (PRODUCTS,))
-    table = PRODUCTS.table_name(prefix)
+def test_meter_collects_reads_and_writes_of_real_calls(dynamodb, table):
     with metered() as meter:
         dynamodb.put_item(TableName=table, Item=to_item({"ProductID": "p1"}))
         dynamodb.get_item(TableName=table, Key=to_item({"ProductID": "p1"}))
@@ -25,9 +23,7 @@ def test_meter_collects_reads_and_writes_of_real_calls(dynamodb, prefix):
     assert meter.total_units == Decimal("2.5")
 
 
-def test_nothing_is_recorded_outside_a_meter(dynamodb, prefix):
-    create_tables(dynamodb, prefix, (PRODUCTS,))
-    table = PRODUCTS.table_name(prefix)
+def test_nothing_is_recorded_outside_a_meter(dynamodb, table):
     dynamodb.put_item(TableName=table, Item=to_item({"ProductID": "p1"}))
     with metered() as meter:
         pass
@@ -36,9 +32,7 @@ def test_nothing_is_recorded_outside_a_meter(dynamodb, prefix):
     assert _current_meter.get() is None
 
 
-def test_nested_meter_restores_the_outer_one(dynamodb, prefix):
-    create_tables(dynamodb, prefix, (PRODUCTS,))
-    table = PRODUCTS.table_name(prefix)
+def test_nested_meter_restores_the_outer_one(dynamodb, table):
     with metered() as outer:
         with metered() as inner:
             dynamodb.put_item(TableName=table, Item=to_item({"ProductID": "p1"}))
@@ -47,9 +41,7 @@ def test_nested_meter_restores_the_outer_one(dynamodb, prefix):
     assert outer.by_operation == {"GetItem": 1}
 
 
-def test_two_threads_have_separate_meters(dynamodb, prefix):
-    create_tables(dynamodb, prefix, (PRODUCTS,))
-    table = PRODUCTS.table_name(prefix)
+def test_two_threads_have_separate_meters(dynamodb, table):
     both_metering = threading.Barrier(2, timeout=10)
     meters: dict[str, CapacityMeter] = {}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dynamo_common import CARTS, DynamoSettings, make_client
+from dynamo_common import DynamoSettings, KeySchema, TableSpec, make_client
 from dynamo_common.client import DEFAULT_MAX_POOL_CONNECTIONS, DEFAULT_REGION
 
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL")
@@ -33,7 +33,8 @@ def test_region_and_dynamodb_endpoint_come_from_aws_variables(clean_environment)
     settings = DynamoSettings.from_environment(table_prefix="dev-")
     assert settings.region == "eu-west-1"
     assert settings.endpoint_url == "http://localhost:8000"
-    assert settings.table_name(CARTS) == "dev-carts"
+    carts = TableSpec(logical_name="carts", key=KeySchema(partition=("UserID", "S")))
+    assert settings.table_name(carts) == "dev-carts"
 
 
 def test_fallback_variables_are_used_when_the_specific_ones_are_absent(clean_environment):

@@ -6,13 +6,11 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from dynamo_common import (
-    PRODUCTS,
     ConditionFailed,
     DynamoError,
     Throttled,
     TransactionCancelled,
     Unavailable,
-    create_tables,
     to_item,
     translated_errors,
 )
@@ -94,9 +92,7 @@ def test_every_domain_error_is_a_dynamo_error():
         assert error_class.__doc__
 
 
-def test_real_conditional_write_returns_the_old_image(dynamodb, prefix):
-    create_tables(dynamodb, prefix, (PRODUCTS,))
-    table = PRODUCTS.table_name(prefix)
+def test_real_conditional_write_returns_the_old_image(dynamodb, table):
     item = to_item({"ProductID": "p1", "Version": 3})
     dynamodb.put_item(TableName=table, Item=item)
     with pytest.raises(ConditionFailed) as raised, translated_errors():
@@ -110,9 +106,7 @@ def test_real_conditional_write_returns_the_old_image(dynamodb, prefix):
     assert raised.value.item == item
 
 
-def test_real_cancelled_transaction(dynamodb, prefix):
-    create_tables(dynamodb, prefix, (PRODUCTS,))
-    table = PRODUCTS.table_name(prefix)
+def test_real_cancelled_transaction(dynamodb, table):
     dynamodb.put_item(TableName=table, Item=to_item({"ProductID": "p1"}))
     actions = [
         {"Put": {"TableName": table, "Item": to_item({"ProductID": "p2"})}},

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from dynamo_common import PRODUCTS, Throttled, create_tables, from_item, read_page, to_item
+from dynamo_common import Throttled, from_item, read_page, to_item
 from dynamo_common.pages import MAX_ROUNDS_PER_PAGE
 
 
@@ -70,9 +70,7 @@ def test_errors_are_translated():
         read_page(throttled, {"TableName": "t"}, limit=2)
 
 
-def test_pages_of_a_filtered_scan_on_moto_cover_every_match_once(dynamodb, prefix):
-    create_tables(dynamodb, prefix, (PRODUCTS,))
-    table = PRODUCTS.table_name(prefix)
+def test_pages_of_a_filtered_scan_on_moto_cover_every_match_once(dynamodb, table):
     for n in range(12):
         category = "Kitchen" if n % 3 == 0 else "Garden"
         dynamodb.put_item(TableName=table, Item=to_item({"ProductID": f"p{n:02}", "Category": category}))

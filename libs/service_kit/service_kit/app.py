@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 
 from dynamo_common import DynamoSettings, make_client
 from service_kit.api_docs import SharedProblems, decimal_as_string, register_problem_responses
@@ -53,6 +53,20 @@ class ShopApi(Api):
         merged["extra_plugins"] = [*merged.get("extra_plugins", ()), SharedProblems()]
         super().init_app(app, spec_kwargs=merged)
         self.ma_plugin.converter.add_attribute_function(decimal_as_string)
+
+    def register_legacy_alias(self, blueprint: Blueprint, legacy_prefix: str) -> None:
+        """Serve an already registered `blueprint` at its old prefix too, documented as deprecated.
+
+        The expand step of moving an API to a new (versioned) path: the provider answers both until
+        every deployed consumer calls the new one; only then is the alias removed.
+        """
+        alias = f"{blueprint.name}_legacy"
+        self.register_blueprint(blueprint, url_prefix=legacy_prefix, name=alias)
+        # apispec (pinned version) keeps the documented paths here; there is no public setter.
+        for operations in self.spec._paths.values():
+            for operation in operations.values():
+                if isinstance(operation, dict) and alias in operation.get("tags", ()):
+                    operation["deprecated"] = True
 
     def _register_responses(self) -> None:
         # flask-smorest's hook (pinned version) for its status responses, which it serves as JSON.

@@ -1,14 +1,19 @@
-"""The public routes table: which service answers which path.
+"""Routing machinery: a public route names the service that answers a set of path patterns.
 
-The local gateway routes with it and the load balancer's listener rules are tested against it,
-so the shop behaves the same on a laptop and in AWS. Patterns use the ALB's syntax: `*` matches
-any run of characters. `/internal/*` is absent on purpose: it is never routed from outside.
+Each service declares its own public routes (`<service package>.routes.PUBLIC_ROUTES`); the gateway
+assembles them into the table it routes with, and the load balancer's listener rules are tested
+against that table, so the shop behaves the same on a laptop and in AWS. Patterns use the ALB's
+syntax: `*` matches any run of characters. `/internal/*` is never a public route.
 """
 
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+# Service-to-service paths start here; the gateway and the public load balancer never route them.
+INTERNAL_PREFIX = "/internal"
 
 
 @dataclass(frozen=True)
@@ -19,16 +24,9 @@ class Route:
     path_patterns: tuple[str, ...]
 
 
-PUBLIC_ROUTES: tuple[Route, ...] = (
-    Route("products", ("/products", "/products/*", "/categories")),
-    Route("cart", ("/cart", "/cart/*")),
-    Route("orders", ("/orders", "/orders/*")),
-)
-
-
-def service_for(path: str) -> str | None:
-    """The service that answers `path`, or None when no public route matches."""
-    for route in PUBLIC_ROUTES:
+def matching_service(path: str, routes: Iterable[Route]) -> str | None:
+    """The service of the first route matching `path`, or None when no route matches."""
+    for route in routes:
         if any(fnmatch.fnmatchcase(path, pattern) for pattern in route.path_patterns):
             return route.service
     return None

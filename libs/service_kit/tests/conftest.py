@@ -17,12 +17,14 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from moto import mock_aws
 
-from dynamo_common import PRODUCTS, InvalidCursor, Throttled, Unavailable, to_item
+from dynamo_common import InvalidCursor, KeySchema, TableSpec, Throttled, Unavailable, to_item
 from service_kit.app import DYNAMODB_EXTENSION, ENV_PREFIX, init_dynamodb, init_service, load_config
 from service_kit.auth import admin_required, current_caller, service_required, user_required
 from service_kit.problems import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE
 
 TABLE_PREFIX = "kit-"
+# The tiny service's one table: stock by product id.
+STOCK_TABLE = TableSpec(logical_name="stock", key=KeySchema(partition=("ProductID", "S")))
 
 
 class WidgetSchema(Schema):
@@ -54,7 +56,9 @@ def widgets_blueprint() -> Blueprint:
     @blp.route("/stock/<product_id>", methods=["PUT"])
     def put_stock(product_id: str) -> dict[str, str]:
         client = current_app.extensions[DYNAMODB_EXTENSION]
-        client.put_item(TableName=PRODUCTS.table_name(TABLE_PREFIX), Item=to_item({"ProductID": product_id}))
+        client.put_item(
+            TableName=STOCK_TABLE.table_name(TABLE_PREFIX), Item=to_item({"ProductID": product_id})
+        )
         return {"product_id": product_id}
 
     failures: dict[str, Callable[[], Exception]] = {
@@ -180,3 +184,9 @@ def assert_problem() -> Callable[..., dict[str, Any]]:
         return body
 
     return check
+
+
+@pytest.fixture
+def stock_table() -> TableSpec:
+    """The spec of the tiny service's table (created by the test that needs it)."""
+    return STOCK_TABLE

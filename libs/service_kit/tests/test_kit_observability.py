@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from dynamo_common import PRODUCTS, create_tables
+from dynamo_common import create_tables
 from dynamo_common.capacity import _current_meter
 from service_kit import observability as obs
 from service_kit.app import DYNAMODB_EXTENSION
@@ -111,9 +111,9 @@ def test_one_emf_document_per_request(client, stdout_json):
     ]
 
 
-def test_emf_reports_the_capacity_consumed_inside_the_view(make_app, stdout_json):
+def test_emf_reports_the_capacity_consumed_inside_the_view(make_app, stdout_json, stock_table):
     app = make_app(dynamodb=True)
-    create_tables(app.extensions[DYNAMODB_EXTENSION], app.config["TABLE_PREFIX"], (PRODUCTS,))
+    create_tables(app.extensions[DYNAMODB_EXTENSION], app.config["TABLE_PREFIX"], (stock_table,))
     client = app.test_client()
     assert client.put("/stock/p1").status_code == 200
     assert client.put("/stock/p2").status_code == 200
@@ -125,11 +125,11 @@ def test_emf_reports_the_capacity_consumed_inside_the_view(make_app, stdout_json
         assert document[obs.DYNAMODB_CALLS_METRIC] == 1
 
 
-def test_capacity_of_work_outside_requests_is_not_charged_to_them(make_app, stdout_json):
+def test_capacity_of_work_outside_requests_is_not_charged_to_them(make_app, stdout_json, stock_table):
     app = make_app(dynamodb=True)
     dynamodb = app.extensions[DYNAMODB_EXTENSION]
-    create_tables(dynamodb, app.config["TABLE_PREFIX"], (PRODUCTS,))
-    dynamodb.scan(TableName=PRODUCTS.table_name(app.config["TABLE_PREFIX"]))
+    create_tables(dynamodb, app.config["TABLE_PREFIX"], (stock_table,))
+    dynamodb.scan(TableName=stock_table.table_name(app.config["TABLE_PREFIX"]))
     app.test_client().get("/health/live")
     (document,) = emf_documents(stdout_json())
     assert document[obs.DYNAMODB_CALLS_METRIC] == 0

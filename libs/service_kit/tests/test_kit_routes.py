@@ -1,32 +1,40 @@
-"""The routes table the gateway and the load balancer share."""
+"""Matching a path against a routes table, as the gateway and the load balancer do."""
 
 from __future__ import annotations
 
 import pytest
 
-from service_kit.routes import PUBLIC_ROUTES, service_for
+from service_kit.routes import Route, matching_service
+
+ROUTES = (
+    Route("books", ("/books", "/books/*", "/authors")),
+    Route("basket", ("/basket", "/basket/*")),
+    Route("fallback", ("/books/archive/*",)),
+)
 
 
 @pytest.mark.parametrize(
     ("path", "service"),
     [
-        ("/products", "products"),
-        ("/products/kitchen-kettle", "products"),
-        ("/categories", "products"),
-        ("/cart", "cart"),
-        ("/cart/items/abc", "cart"),
-        ("/orders", "orders"),
-        ("/orders/123/cancel", "orders"),
-        ("/internal/reservations", None),
-        ("/internal/carts/alice", None),
-        ("/productsx", None),
+        ("/books", "books"),
+        ("/books/some-title", "books"),
+        ("/books/a/b", "books"),
+        ("/authors", "books"),
+        ("/basket/items/1", "basket"),
+        ("/booksx", None),
+        ("/authors/x", None),
+        ("/Books", None),
         ("/", None),
     ],
 )
-def test_paths_go_to_their_service(path, service):
-    assert service_for(path) == service
+def test_a_path_goes_to_the_service_of_the_first_matching_route(path, service):
+    assert matching_service(path, ROUTES) == service
 
 
-def test_no_route_reaches_internal_paths():
-    patterns = [pattern for route in PUBLIC_ROUTES for pattern in route.path_patterns]
-    assert not any(pattern.startswith("/internal") or pattern in ("*", "/*") for pattern in patterns)
+def test_the_first_matching_route_wins():
+    assert matching_service("/books/archive/1", ROUTES) == "books"
+    assert matching_service("/books/archive/1", reversed(ROUTES)) == "fallback"
+
+
+def test_an_empty_table_routes_nothing():
+    assert matching_service("/books", ()) is None

@@ -15,9 +15,10 @@ from cart_service.api import (
     internal,
 )
 from cart_service.repository import CartRepository
-from dynamo_common import CARTS
+from cart_service.table import TABLE_SPEC
 from service_kit.app import init_dynamodb, init_service, load_config, service_client
 from service_kit.guests import GUEST_TOKEN_HEADER, init_guest_tokens
+from service_kit.routes import INTERNAL_PREFIX
 
 DEFAULTS: dict[str, Any] = {
     "API_TITLE": "ShopSmart cart",
@@ -32,7 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     load_config(app, DEFAULTS, config)
     client, settings = init_dynamodb(app)
-    repository = CartRepository(client, settings.table_name(CARTS))
+    repository = CartRepository(client, settings.table_name(TABLE_SPEC))
     app.extensions[REPOSITORY_EXTENSION] = repository
     app.extensions[PRODUCTS_CLIENT_EXTENSION] = service_client(app, "products", app.config["PRODUCTS_URL"])
     init_guest_tokens(app)
@@ -42,4 +43,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     api.register_blueprint(cart)
     api.register_blueprint(internal)
+    # Expand step of the move to /internal/v1: orders releases that call the old path still work.
+    api.register_legacy_alias(internal, INTERNAL_PREFIX)
     return app

@@ -49,19 +49,22 @@ from service_kit.api_docs import problem_responses
 from service_kit.auth import current_user, service_required, user_required
 from service_kit.guests import guest_tokens, presented_guest_token, verify_guest_token
 from service_kit.problems import NotFound, ServiceUnavailable, Unauthorized
+from service_kit.routes import INTERNAL_PREFIX
 
 REPOSITORY_EXTENSION = "cart.repository"
 PRODUCTS_CLIENT_EXTENSION = "cart.products_client"
 GUEST_SECURITY_SCHEME = "guestToken"
 # Documented per view; the caller is checked before the body.
 BEARER = [{"bearerAuth": []}]
+# The version is part of the path: a breaking change is served as v2 beside v1 (see the README).
+INTERNAL_V1_PREFIX = f"{INTERNAL_PREFIX}/v1"
 BEARER_OR_GUEST = [{"bearerAuth": []}, {GUEST_SECURITY_SCHEME: []}]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 cart = Blueprint("cart", __name__, description="The caller's own cart")
 internal = Blueprint(
-    "internal", __name__, url_prefix="/internal", description="For other ShopSmart services only"
+    "internal", __name__, url_prefix=INTERNAL_V1_PREFIX, description="For other ShopSmart services only"
 )
 
 

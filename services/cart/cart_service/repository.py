@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from cart_service import table as attr
 from cart_service.cart import MAX_LINES, CartFull, CartLine, LineMove, LineNotFound, is_guest
 from dynamo_common import (
     TransactionCancelled,
@@ -25,7 +26,6 @@ from dynamo_common import (
     transact_if_unchanged,
     translated_errors,
 )
-from dynamo_common import attributes as attr
 from dynamo_common.transactions import CONDITION_FAILED
 
 CART_HEADER = "#cart"

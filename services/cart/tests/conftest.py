@@ -12,16 +12,16 @@ from flask.testing import FlaskClient
 from moto import mock_aws
 
 from cart_service import create_app
+from cart_service import table as attr
 from cart_service.api import PRODUCTS_CLIENT_EXTENSION, REPOSITORY_EXTENSION
 from cart_service.repository import CartRepository
-from dynamo_common import attributes as attr
+from cart_service.table import TABLE_SPEC
 from dynamo_common import create_tables, from_item, to_item
 from service_kit.app import DYNAMODB_EXTENSION
 from service_kit.http import Reply
 
 TABLE_PREFIX = "unit-"
 CARTS_TABLE = f"{TABLE_PREFIX}carts"
-PROBLEM = "application/problem+json"
 GUEST_TOKEN_SECRET = "unit-test-guest-token-secret-0123456789"
 
 
@@ -71,7 +71,7 @@ def app(jwks_url: str, aws_test_environment: None) -> Iterator[Flask]:
                 "GUEST_TOKEN_SECRET": GUEST_TOKEN_SECRET,
             }
         )
-        create_tables(app.extensions[DYNAMODB_EXTENSION], TABLE_PREFIX)
+        create_tables(app.extensions[DYNAMODB_EXTENSION], TABLE_PREFIX, (TABLE_SPEC,))
         yield app
 
 
@@ -145,17 +145,3 @@ def set_expiry(app: Flask) -> Callable[[str, str, int], None]:
         )
 
     return move
-
-
-def _assert_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.content_type == PROBLEM
-    body = response.json
-    assert body["status"] == status and body["title"] and body["type"] and body["detail"]
-    return body
-
-
-@pytest.fixture
-def expect_problem() -> Callable[..., dict]:
-    """`expect_problem(response, 404)` checks a problem+json response and returns its body."""
-    return _assert_problem

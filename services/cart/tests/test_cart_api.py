@@ -263,8 +263,11 @@ def test_openapi_documents_the_public_and_internal_paths(client):
     response = client.get("/openapi.json")
     assert response.status_code == 200
     paths = response.json["paths"]
-    assert {"/cart", "/cart/items", "/cart/items/{product_id}", "/internal/carts/{user_id}"} <= set(paths)
-    assert "/internal/carts/{user_id}/checkout-removals" in paths
+    assert {"/cart", "/cart/items", "/cart/items/{product_id}", "/internal/v1/carts/{user_id}"} <= set(paths)
+    assert "/internal/v1/carts/{user_id}/checkout-removals" in paths
+    # Still served for older orders releases until they all call /internal/v1 (expand, migrate, contract).
+    assert paths["/internal/carts/{user_id}"]["get"]["deprecated"] is True
+    assert "deprecated" not in paths["/internal/v1/carts/{user_id}"]["get"]
     assert set(paths["/cart/items/{product_id}"]) >= {"put", "delete"}
 
 

@@ -180,13 +180,15 @@ def test_checkout_never_reads_a_guest_cart(client, service, products, new_guest,
     guest = new_guest()
     add(client, guest, "p1")
     owner = "guest%23" + token_of(guest).partition(".")[0]
-    expect_problem(client.get(f"/internal/carts/{owner}", headers=service), 404)
+    expect_problem(client.get(f"/internal/v1/carts/{owner}", headers=service), 404)
     body = {
         "order_id": "o1",
         "read_at": "2030-01-01T00:00:00Z",
         "items": [{"product_id": "p1", "quantity": 1}],
     }
-    expect_problem(client.post(f"/internal/carts/{owner}/checkout-removals", json=body, headers=service), 404)
+    expect_problem(
+        client.post(f"/internal/v1/carts/{owner}/checkout-removals", json=body, headers=service), 404
+    )
     assert quantities(client, guest) == {"p1": 1}
 
 

@@ -21,7 +21,7 @@ def fill(client, alice, products):
 
 
 def read(client, service, user_id: str = "alice") -> dict:
-    response = client.get(f"/internal/carts/{user_id}", headers=service)
+    response = client.get(f"/internal/v1/carts/{user_id}", headers=service)
     assert response.status_code == 200, response.json
     return response.json
 
@@ -29,7 +29,7 @@ def read(client, service, user_id: str = "alice") -> dict:
 def remove(client, service, order_id: str, read_at: str, user_id: str = "alice", **bought: int):
     items = [{"product_id": pid, "quantity": quantity} for pid, quantity in bought.items()]
     return client.post(
-        f"/internal/carts/{user_id}/checkout-removals",
+        f"/internal/v1/carts/{user_id}/checkout-removals",
         json={"order_id": order_id, "read_at": read_at, "items": items},
         headers=service,
     )
@@ -62,10 +62,10 @@ def test_internal_paths_refuse_users_and_anonymous_callers(client, alice, expect
         "read_at": "2030-01-01T00:00:00Z",
         "items": [{"product_id": "a", "quantity": 1}],
     }
-    expect_problem(client.get("/internal/carts/alice", headers=alice), 403)
-    expect_problem(client.post("/internal/carts/alice/checkout-removals", json=body, headers=alice), 403)
-    expect_problem(client.get("/internal/carts/alice"), 401)
-    expect_problem(client.post("/internal/carts/alice/checkout-removals", json=body), 401)
+    expect_problem(client.get("/internal/v1/carts/alice", headers=alice), 403)
+    expect_problem(client.post("/internal/v1/carts/alice/checkout-removals", json=body, headers=alice), 403)
+    expect_problem(client.get("/internal/v1/carts/alice"), 401)
+    expect_problem(client.post("/internal/v1/carts/alice/checkout-removals", json=body), 401)
     assert lines_of(client, alice) == {"a": 1}
 
 
@@ -144,6 +144,6 @@ def test_removals_touch_only_the_named_users_cart(client, alice, bob, service, f
 )
 def test_invalid_removals_are_422_and_change_nothing(client, alice, service, fill, expect_problem, body):
     fill(a=2)
-    response = client.post("/internal/carts/alice/checkout-removals", json=body, headers=service)
+    response = client.post("/internal/v1/carts/alice/checkout-removals", json=body, headers=service)
     expect_problem(response, 422)
     assert lines_of(client, alice) == {"a": 2}

@@ -2,7 +2,7 @@
 
 In AWS an Application Load Balancer routes `/products*`, `/categories`, `/cart*` and `/orders*` to
 the services; on a laptop this app does the same with the same routes table
-(`service_kit.routes`), so the page works unchanged against either.
+(`gateway.routes`, assembled from each service's own), so the page works unchanged against either.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from flask import Flask
 from devstack.keys import ensure_dev_keys
 from gateway.dev_sign_in import DEV_KEYS_EXTENSION, dev_sign_in
 from gateway.front_door import INDEX_FILE, UPSTREAMS_EXTENSION, front_door
+from gateway.routes import PUBLIC_ROUTES
 from gateway.upstreams import Upstreams, UpstreamSettings
 from service_kit.app import load_config
 from service_kit.errors import register_error_handlers
 from service_kit.health import register_health
 from service_kit.observability import configure_logging, install_request_observability
-from service_kit.routes import PUBLIC_ROUTES
 
 SERVICE_NAME = "gateway"
 # The repository's frontend/ when the gateway runs from a checkout (pip install -e).

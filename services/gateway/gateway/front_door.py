@@ -7,16 +7,16 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, request, send_from_directory
 
+from gateway.routes import service_for
 from gateway.upstreams import Upstreams
 from service_kit.observability import REQUEST_ID_HEADER
 from service_kit.problems import NotFound
-from service_kit.routes import service_for
+from service_kit.routes import INTERNAL_PREFIX
 
 UPSTREAMS_EXTENSION = "gateway.upstreams"
 FORWARDED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 FILE_METHODS = frozenset({"GET", "HEAD"})
 INDEX_FILE = "index.html"
-INTERNAL_PREFIX = "/internal"
 FORWARDED_FOR_HEADER = "X-Forwarded-For"
 FORWARDED_PROTO_HEADER = "X-Forwarded-Proto"
 # The gateway sets these itself, as the load balancer does.

@@ -17,9 +17,9 @@ from werkzeug.serving import make_server
 from devstack.keys import DevKeys
 from devstack.ports import free_port
 from gateway import create_app
-from service_kit.routes import PUBLIC_ROUTES
+from gateway.routes import PUBLIC_ROUTES
+from service_kit.problems import PROBLEM_CONTENT_TYPE
 
-PROBLEM = "application/problem+json"
 UPSTREAM_HEADER = "X-Upstream"
 ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
@@ -62,7 +62,9 @@ def echo_app(service: FakeService) -> Flask:
             if "retry_after" in request.args:
                 headers["Retry-After"] = request.args["retry_after"]
             problem = {"type": "about:blank", "title": "Fake", "status": status, "detail": "as asked"}
-            return Response(json.dumps(problem), status=status, headers=headers, content_type=PROBLEM)
+            return Response(
+                json.dumps(problem), status=status, headers=headers, content_type=PROBLEM_CONTENT_TYPE
+            )
         return Response(json.dumps(received), status=200, headers=headers, content_type="application/json")
 
     return app
@@ -139,17 +141,3 @@ def client(app: Flask) -> FlaskClient:
 def closed_url() -> str:
     """The URL of a port nothing listens on: a service that is down."""
     return f"http://127.0.0.1:{free_port()}"
-
-
-def _assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.content_type == PROBLEM
-    body = response.json
-    assert body["status"] == status and body["title"] and body["type"] and body["detail"]
-    return body
-
-
-@pytest.fixture
-def expect_problem() -> Callable[..., dict[str, Any]]:
-    """`expect_problem(response, 404)` checks a problem+json response and returns its body."""
-    return _assert_problem

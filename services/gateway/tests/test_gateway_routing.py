@@ -9,7 +9,7 @@ from typing import ClassVar
 import pytest
 
 from gateway.front_door import FORWARDED_METHODS
-from service_kit.routes import PUBLIC_ROUTES, service_for
+from gateway.routes import PUBLIC_ROUTES, service_for
 
 UPSTREAM_HEADER = "X-Upstream"  # set by the fake services
 
@@ -42,7 +42,9 @@ INTERNAL_PATHS = [
     "/internal",
     "/internal/",
     "/internal/reservations",
+    "/internal/v1/reservations",
     "/internal/carts/alice",
+    "/internal/v1/carts/alice/checkout-removals",
     "/internal/products/x",
     "/products/../internal/reservations",
     "/cart/./../internal/carts/alice",
@@ -70,6 +72,11 @@ def test_each_public_path_reaches_the_service_the_routes_table_names(client, fak
 def test_the_routes_table_names_the_three_services():
     assert {route.service for route in PUBLIC_ROUTES} == {"products", "cart", "orders"}
     assert service_for("/categories") == "products"
+
+
+def test_no_route_reaches_internal_paths():
+    patterns = [pattern for route in PUBLIC_ROUTES for pattern in route.path_patterns]
+    assert not any(pattern.startswith("/internal") or pattern in ("*", "/*") for pattern in patterns)
 
 
 @pytest.mark.parametrize("method", FORWARDED_METHODS)

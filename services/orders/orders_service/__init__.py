@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import Flask
 
-from dynamo_common import ORDERS, CursorCodec
+from dynamo_common import CursorCodec
 from orders_service.api import CHECKOUT_EXTENSION, CURSOR_EXTENSION, REPOSITORY_EXTENSION, orders
 from orders_service.checkout import Checkout, CheckoutSettings
 from orders_service.cli import STOCK_EXTENSION, register_cli, run_recovery
 from orders_service.gateways import CartGateway, StockGateway
 from orders_service.recovery import RecoveryLoop
 from orders_service.repository import OrderRepository
+from orders_service.table import TABLE_SPEC
 from service_kit.app import init_dynamodb, init_service, load_config, service_client
 
 DEFAULTS: dict[str, Any] = {
@@ -35,7 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     load_config(app, DEFAULTS, config)
     client, settings = init_dynamodb(app)
-    repository = OrderRepository(client, settings.table_name(ORDERS))
+    repository = OrderRepository(client, settings.table_name(TABLE_SPEC))
     stock = StockGateway(service_client(app, "products", app.config["PRODUCTS_URL"]))
     cart = CartGateway(service_client(app, "cart", app.config["CART_URL"]))
     checkout_settings = CheckoutSettings(

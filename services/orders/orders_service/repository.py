@@ -13,7 +13,7 @@ from dynamo_common import (
     to_item,
     translated_errors,
 )
-from dynamo_common import attributes as attr
+from orders_service import table as attr
 from orders_service.orders import CartLine, Order, OrderLine, Status
 
 RECOVERY_SHARD_VALUE = "due"

@@ -17,6 +17,7 @@ from orders_service.api import CHECKOUT_EXTENSION, REPOSITORY_EXTENSION
 from orders_service.checkout import Checkout, CheckoutSettings
 from orders_service.gateways import CartSnapshot, Reservation, ReservationRefused
 from orders_service.orders import CartLine, OrderLine
+from orders_service.table import TABLE_SPEC
 from service_kit.app import DYNAMODB_EXTENSION
 from service_kit.http import DependencyUnreachable
 
@@ -140,7 +141,7 @@ def app(jwks_url: str, aws_test_environment: None, cart: FakeCart, stock: FakeSt
                 "REPLAY_WAIT_SECONDS": 0.2,
             }
         )
-        create_tables(app.extensions[DYNAMODB_EXTENSION], TABLE_PREFIX)
+        create_tables(app.extensions[DYNAMODB_EXTENSION], TABLE_PREFIX, (TABLE_SPEC,))
         app.extensions[CHECKOUT_EXTENSION] = Checkout(
             app.extensions[REPOSITORY_EXTENSION],
             cart,

@@ -7,13 +7,15 @@ from typing import Any
 
 from flask import Flask
 
-from dynamo_common import PRODUCTS, CursorCodec
+from dynamo_common import CursorCodec
 from products_service.api import CURSOR_EXTENSION, REPOSITORY_EXTENSION, categories, products
 from products_service.cli import register_cli
 from products_service.internal_api import RESERVATIONS_EXTENSION, internal
 from products_service.repository import ProductRepository
 from products_service.reservation_repository import ReservationRepository
+from products_service.table import TABLE_SPEC
 from service_kit.app import init_dynamodb, init_service, load_config
+from service_kit.routes import INTERNAL_PREFIX
 
 DEFAULTS: dict[str, Any] = {
     "API_TITLE": "ShopSmart products",
@@ -26,7 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     load_config(app, DEFAULTS, config)
     client, settings = init_dynamodb(app)
-    repository = ProductRepository(client, settings.table_name(PRODUCTS))
+    repository = ProductRepository(client, settings.table_name(TABLE_SPEC))
     app.extensions[REPOSITORY_EXTENSION] = repository
     app.extensions[RESERVATIONS_EXTENSION] = ReservationRepository(client, repository.table_name)
     app.extensions[CURSOR_EXTENSION] = CursorCodec(app.config["CURSOR_SECRET"])
@@ -34,5 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(products)
     api.register_blueprint(categories)
     api.register_blueprint(internal)
+    # Expand step of the move to /internal/v1: orders releases that call the old path still work.
+    api.register_legacy_alias(internal, INTERNAL_PREFIX)
     register_cli(app)
     return app

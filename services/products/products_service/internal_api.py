@@ -31,12 +31,15 @@ from products_service.reservations import (
 from service_kit.api_docs import problem_responses
 from service_kit.auth import service_required
 from service_kit.problems import PROBLEM_CONTENT_TYPE, ValidationFailed
+from service_kit.routes import INTERNAL_PREFIX
 
 RESERVATIONS_EXTENSION = "products.reservations"
 SERVICE_ONLY = [{"bearerAuth": []}]
+# The version is part of the path: a breaking change is served as v2 beside v1 (see the README).
+INTERNAL_V1_PREFIX = f"{INTERNAL_PREFIX}/v1"
 
 internal = Blueprint(
-    "internal", __name__, url_prefix="/internal", description="Stock reservations (services only)"
+    "internal", __name__, url_prefix=INTERNAL_V1_PREFIX, description="Stock reservations (services only)"
 )
 
 _valid_order_id = re.compile(ORDER_ID_PATTERN)

@@ -24,9 +24,9 @@ from dynamo_common import (
     transact_if_unchanged,
     translated_errors,
 )
-from dynamo_common import attributes as attr
 from dynamo_common.batch import ProgressCallback
 from dynamo_common.transactions import CONDITION_FAILED
+from products_service import table as attr
 from products_service.catalogue import Product, ProductExists, ProductNotFound
 from service_kit.problems import Conflict
 

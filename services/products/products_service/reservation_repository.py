@@ -24,8 +24,8 @@ from dynamo_common import (
     transact,
     translated_errors,
 )
-from dynamo_common import attributes as attr
 from dynamo_common.transactions import CONDITION_FAILED
+from products_service import table as attr
 from products_service.catalogue import utc_now
 from products_service.reservations import (
     OutOfStock,

@@ -11,6 +11,7 @@ from moto import mock_aws
 
 from dynamo_common import create_tables
 from products_service import create_app
+from products_service.table import TABLE_SPEC
 from service_kit.app import DYNAMODB_EXTENSION
 
 TABLE_PREFIX = "unit-"
@@ -28,7 +29,7 @@ def app(jwks_url: str, aws_test_environment: None) -> Iterator[Flask]:
                 "EMIT_METRICS": False,
             }
         )
-        create_tables(app.extensions[DYNAMODB_EXTENSION], TABLE_PREFIX)
+        create_tables(app.extensions[DYNAMODB_EXTENSION], TABLE_PREFIX, (TABLE_SPEC,))
         yield app
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 PROBLEM = "application/problem+json"
-RESERVATIONS = "/internal/reservations"
+RESERVATIONS = "/internal/v1/reservations"
 
 
 @pytest.fixture
@@ -299,10 +299,24 @@ def test_malformed_json_is_400_and_a_malformed_path_id_is_422(client, service):
 def test_the_internal_routes_are_documented(client):
     paths = client.get("/openapi.json").json["paths"]
     assert {
-        "/internal/reservations",
-        "/internal/reservations/{order_id}",
-        "/internal/reservations/{order_id}/release",
-        "/internal/reservations/{order_id}/commit",
-        "/internal/reservations/{order_id}/return",
+        "/internal/v1/reservations",
+        "/internal/v1/reservations/{order_id}",
+        "/internal/v1/reservations/{order_id}/release",
+        "/internal/v1/reservations/{order_id}/commit",
+        "/internal/v1/reservations/{order_id}/return",
     } <= set(paths)
-    assert set(paths["/internal/reservations"]["post"]["responses"]) >= {"200", "201", "422"}
+    assert set(paths["/internal/v1/reservations"]["post"]["responses"]) >= {"200", "201", "422"}
+    assert "deprecated" not in paths["/internal/v1/reservations"]["post"]
+
+
+def test_the_unversioned_paths_still_answer_for_older_orders_releases(client, service, catalogue):
+    """The expand step of the move to /internal/v1: an orders release calling the old path works."""
+    body = {"order_id": "legacy-1", "items": [{"product_id": "mug", "quantity": 1}]}
+    reserved = client.post("/internal/reservations", json=body, headers=service)
+    assert reserved.status_code == 201, reserved.json
+    assert client.get(f"{RESERVATIONS}/legacy-1", headers=service).json == reserved.json
+    assert (
+        client.post("/internal/reservations/legacy-1/release", headers=service).json["status"] == "RELEASED"
+    )
+    paths = client.get("/openapi.json").json["paths"]
+    assert paths["/internal/reservations"]["post"]["deprecated"] is True

@@ -33,7 +33,7 @@ locals {
     }
   }
 
-  # The public routes table, as service_kit/routes.py PUBLIC_ROUTES (ALB syntax). /internal/* is
+  # The public routes table, as gateway/routes.py PUBLIC_ROUTES (ALB syntax). /internal/* is
   # absent on purpose: services reach it through the internal load balancer only.
   public_routes = [
     { service = "products", path_patterns = ["/products", "/products/*", "/categories"] },

@@ -12,7 +12,7 @@ variable "functions" {
 }
 
 variable "routes" {
-  description = "Public routes in ALB syntax (service_kit.routes.PUBLIC_ROUTES): \"/x\" becomes \"ANY /x\", \"/x/*\" becomes \"ANY /x/{proxy+}\"."
+  description = "Public routes in ALB syntax (gateway.routes.PUBLIC_ROUTES): \"/x\" becomes \"ANY /x\", \"/x/*\" becomes \"ANY /x/{proxy+}\"."
   type = list(object({
     function      = string
     path_patterns = list(string)

@@ -1,12 +1,16 @@
-"""Fixtures every test tier shares: a throwaway signing key, tokens, and an AWS-free environment."""
+"""Fixtures every test tier shares: a throwaway signing key, tokens, an AWS-free environment and
+the problem+json check. Registered as a pytest plugin (`pytest11`), so a service's own tests find
+them with only the service and `libs/` installed."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import pytest
 
 from devstack.keys import DevKeys, ensure_dev_keys, mint_token
+from test_kit.problems import assert_problem
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +44,9 @@ def aws_test_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
+
+
+@pytest.fixture
+def expect_problem() -> Callable[[Any, int], dict[str, Any]]:
+    """`expect_problem(response, 404)` checks a problem+json response and returns its body."""
+    return assert_problem

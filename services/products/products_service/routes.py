@@ -1,0 +1,7 @@
+"""The public paths the products service answers; the gateway and the load balancer route them here."""
+
+from __future__ import annotations
+
+from service_kit.routes import Route
+
+PUBLIC_ROUTES: tuple[Route, ...] = (Route("products", ("/products", "/products/*", "/categories")),)
