@@ -43,7 +43,7 @@ class CartGateway:
         self._client = client
 
     def read(self, user_id: str) -> CartSnapshot:
-        reply = self._client.call("GET", f"/internal/carts/{quote(user_id, safe='')}", internal=True)
+        reply = self._client.call("GET", f"/internal/v1/carts/{quote(user_id, safe='')}", internal=True)
         if reply.status != 200:
             raise _unexpected("cart", reply.status, reply.body)
         lines = [CartLine(item["product_id"], int(item["quantity"])) for item in reply.body["items"]]
@@ -52,7 +52,7 @@ class CartGateway:
     def remove_bought(self, user_id: str, order_id: str, read_at: str, lines: list[CartLine]) -> None:
         reply = self._client.call(
             "POST",
-            f"/internal/carts/{quote(user_id, safe='')}/checkout-removals",
+            f"/internal/v1/carts/{quote(user_id, safe='')}/checkout-removals",
             json={
                 "order_id": order_id,
                 "read_at": read_at,
@@ -76,7 +76,7 @@ class StockGateway:
             "order_id": order_id,
             "items": [{"product_id": line.product_id, "quantity": line.quantity} for line in lines],
         }
-        reply = self._client.call("POST", "/internal/reservations", json=body, internal=True, keyed=True)
+        reply = self._client.call("POST", "/internal/v1/reservations", json=body, internal=True, keyed=True)
         if reply.status in (200, 201):
             return self._reservation(reply.body)
         if reply.status == 409:
@@ -84,7 +84,7 @@ class StockGateway:
         raise _unexpected("products", reply.status, reply.body)
 
     def find(self, order_id: str) -> Reservation | None:
-        reply = self._client.call("GET", f"/internal/reservations/{order_id}", internal=True)
+        reply = self._client.call("GET", f"/internal/v1/reservations/{order_id}", internal=True)
         if reply.status == 404:
             return None
         if reply.status != 200:
@@ -103,7 +103,7 @@ class StockGateway:
     def _transition(self, order_id: str, action: str) -> str:
         """The reservation's status after `action`; a refused transition raises ReservationRefused."""
         reply = self._client.call(
-            "POST", f"/internal/reservations/{order_id}/{action}", internal=True, keyed=True
+            "POST", f"/internal/v1/reservations/{order_id}/{action}", internal=True, keyed=True
         )
         if reply.status == 200:
             return reply.body["status"]
