@@ -71,15 +71,32 @@ export function dateTime(iso) {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
-/** A product image, or a grey box saying there is none when the URL is missing or fails. */
-export function productImage(product, { alt = "", width = 320 } = {}) {
+/**
+ * A product image, or a grey box saying there is none when the URL is missing or fails.
+ * `eager` for pictures in the first screenful: lazy loading would only delay them.
+ */
+export function productImage(product, { alt = "", width = 320, eager = false } = {}) {
   // Without alt text the picture is decoration, so its placeholder must not join a link's name.
   const placeholder = () => h("div", { class: "image-placeholder", role: alt ? "img" : null, "aria-label": alt || null, "aria-hidden": alt ? null : "true" }, "No image");
   if (!product.image_url) return placeholder();
   // The shop's pictures are 4:3; the size hint keeps the layout still while they load.
-  const image = h("img", { src: product.image_url, alt, width, height: Math.round((width * 3) / 4), loading: "lazy", decoding: "async" });
+  const image = h("img", { src: product.image_url, alt, width, height: Math.round((width * 3) / 4), loading: eager ? "eager" : "lazy", decoding: "async" });
   image.addEventListener("error", () => image.replaceWith(placeholder()), { once: true });
   return image;
+}
+
+/** `count` grey cards the size of product cards, shown (hidden from screen readers) while they load. */
+export function skeletonCards(count) {
+  const card = () =>
+    h(
+      "li",
+      { class: "product-card skeleton-card", "aria-hidden": "true" },
+      h("div", { class: "skeleton skeleton-image" }),
+      h("span", { class: "skeleton skeleton-line" }),
+      h("span", { class: "skeleton skeleton-line short" }),
+      h("div", { class: "skeleton skeleton-button" }),
+    );
+  return Array.from({ length: count }, card);
 }
 
 /** Section headings take focus after navigation, so keyboard and screen reader users start there. */

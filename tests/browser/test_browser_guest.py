@@ -44,7 +44,7 @@ def test_a_guest_fills_a_cart_signs_in_and_checks_out(shop, page, signed_in, sna
     # As a guest: one product from its card, two of the other from its own page.
     page.goto(f"/#/category/{category}")
     expect(page.get_by_test_id("signed-in-user")).to_have_count(0)
-    page.get_by_role("button", name=f"Add {first_name} to cart").click()
+    page.get_by_role("button", name=f"Add to cart: {first_name}").click()
     expect(page.get_by_test_id("catalogue-message")).to_have_text(
         f"Added 1 \N{MULTIPLICATION SIGN} {first_name} to your cart."
     )
@@ -104,7 +104,7 @@ def test_a_price_changed_since_adding_is_shown_before_checkout(shop, page, signe
 
     page.goto(f"/#/category/{category}")
     for each in (product, steady):
-        page.get_by_role("button", name=f"Add {each['name']} to cart").click()
+        page.get_by_role("button", name=f"Add to cart: {each['name']}").click()
         expect(page.get_by_test_id("catalogue-message")).to_have_text(
             f"Added 1 \N{MULTIPLICATION SIGN} {each['name']} to your cart."
         )

@@ -53,7 +53,7 @@ def test_shopper_journey(shop, page, signed_in, snap, dollars):
     # The first product straight from its card, the last one (on the third page) from its own page.
     first_name, last_name = shown[0], shown[-1]
     first, last = products[first_name], products[last_name]
-    page.get_by_role("button", name=f"Add {first_name} to cart").click()
+    page.get_by_role("button", name=f"Add to cart: {first_name}").click()
     expect(page.get_by_test_id("catalogue-message")).to_have_text(
         f"Added 1 \N{MULTIPLICATION SIGN} {first_name} to your cart."
     )

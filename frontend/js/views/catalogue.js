@@ -3,9 +3,12 @@
 import { api, describeError, query, segment } from "../api.js";
 import { cartApi } from "../cart-api.js";
 import { refreshCartCount } from "../cart-count.js";
-import { fill, h, heading, loading, money, productImage, stockBadge } from "../dom.js";
+import { fill, h, heading, hiddenText, loading, money, productImage, skeletonCards, stockBadge } from "../dom.js";
 
 export const PAGE_SIZE = 12;
+// The first screenful of cards, two rows on a phone and a row on a desktop: pictures load at once.
+const FIRST_SCREEN_CARDS = 6;
+const SKELETON_CARDS = 4;
 
 /** `#/` (every product) or `#/category/<name>`. */
 export async function renderCatalogue(view, { category = null } = {}) {
@@ -34,13 +37,18 @@ export async function renderCatalogue(view, { category = null } = {}) {
     loadMore.disabled = true;
     loadMore.setAttribute("aria-busy", "true");
     fill(status, loading(cursor ? "Loading more products…" : "Loading products…"));
+    const firstPage = !cursor;
+    const skeletons = firstPage ? skeletonCards(SKELETON_CARDS) : [];
+    grid.append(...skeletons);
     try {
       const page = await api.get(`/products${query({ category, limit: PAGE_SIZE, cursor })}`);
-      grid.append(...page.items.map((product) => productCard(product, flash)));
+      skeletons.forEach((skeleton) => skeleton.remove());
+      grid.append(...page.items.map((product, index) => productCard(product, flash, { eager: firstPage && index < FIRST_SCREEN_CARDS })));
       cursor = page.next_cursor;
       loadMore.hidden = !cursor;
       fill(status, grid.children.length ? null : h("p", { class: "empty" }, "No products here yet."));
     } catch (error) {
+      skeletons.forEach((skeleton) => skeleton.remove());
       fill(
         status,
         h("p", { class: "error", role: "alert" }, `Could not load products: ${describeError(error)}`),
@@ -76,22 +84,23 @@ async function renderCategories(nav, selected) {
 }
 
 /** One product in the grid: picture, name, price, stock, and a quick "Add to cart". */
-export function productCard(product, flash) {
+export function productCard(product, flash, { eager = false } = {}) {
   const productLink = `#/product/${segment(product.product_id)}`;
   const add = h(
     "button",
     {
       type: "button",
-      "aria-label": `Add ${product.name} to cart`,
       disabled: product.inventory_count <= 0,
       onclick: () => addToCart(product, 1, add, flash),
     },
+    // The name a screen reader hears starts with the words on the button (voice control says them).
     "Add to cart",
+    hiddenText(`: ${product.name}`),
   );
   return h(
     "li",
     { class: "product-card", "data-testid": "product-card", dataset: { productId: product.product_id } },
-    h("a", { href: productLink, class: "card-link" }, productImage(product), h("h2", { class: "product-name" }, product.name)),
+    h("a", { href: productLink, class: "card-link" }, productImage(product, { eager }), h("h2", { class: "product-name" }, product.name)),
     h("p", { class: "price", "data-testid": "price" }, money(product.price)),
     stockBadge(product.inventory_count),
     add,

@@ -1,0 +1,82 @@
+// Lighthouse (mobile emulation, simulated throttling: its defaults) on pages of the running shop,
+// in the Chromium named by CHROME_PATH; the browser tier runs it (test_browser_lighthouse.py).
+//
+//   CHROME_PATH=/usr/bin/chromium node tests/browser/lighthouse.mjs pages.json
+//
+// pages.json: [{"name": "home", "url": "http://127.0.0.1:8080/", "localStorage": {"key": "value"}}]
+// `localStorage` is written on the page's origin before the run (e.g. a guest cart's token);
+// Lighthouse clears the HTTP cache and service workers before each page, never local storage.
+// Prints one JSON object per page, in order, as a JSON array on stdout: its category scores
+// (0-100), CLS, the main metrics (ms) and the audits that cost points.
+
+import { readFile } from "node:fs/promises";
+
+import * as chromeLauncher from "chrome-launcher";
+import lighthouse from "lighthouse";
+import puppeteer from "puppeteer-core";
+
+const CATEGORIES = ["performance", "accessibility", "best-practices", "seo"];
+const METRICS = {
+  "first-contentful-paint": "fcp_ms",
+  "largest-contentful-paint": "lcp_ms",
+  "speed-index": "speed_index_ms",
+  "total-blocking-time": "tbt_ms",
+};
+// The machine running the tests has no way out: nothing may try to phone home.
+const CHROME_FLAGS = [
+  "--headless=new",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-quic",
+];
+
+function summary(page, lhr) {
+  const scores = Object.fromEntries(CATEGORIES.map((id) => [id, Math.round(lhr.categories[id].score * 100)]));
+  const metrics = Object.fromEntries(Object.entries(METRICS).map(([id, key]) => [key, Math.round(lhr.audits[id].numericValue)]));
+  const losing = Object.values(lhr.audits)
+    .filter((audit) => audit.score !== null && audit.score < 0.9 && audit.scoreDisplayMode !== "informative")
+    .map((audit) => `${audit.id}: ${audit.displayValue || audit.title}`);
+  return {
+    name: page.name,
+    url: page.url,
+    scores,
+    cls: Number(lhr.audits["cumulative-layout-shift"].numericValue.toFixed(4)),
+    metrics,
+    losing,
+    warnings: lhr.runWarnings,
+  };
+}
+
+async function seedStorage(browser, page) {
+  if (!page.localStorage) return;
+  const tab = await browser.newPage();
+  // Any page of the origin gives access to its storage; the stylesheet runs no script of the shop.
+  await tab.goto(new URL("/styles.css", page.url).href);
+  await tab.evaluate((entries) => {
+    for (const [key, value] of Object.entries(entries)) localStorage.setItem(key, value);
+  }, page.localStorage);
+  await tab.close();
+}
+
+const pages = JSON.parse(await readFile(process.argv[2], "utf8"));
+const chrome = await chromeLauncher.launch({ chromeFlags: CHROME_FLAGS, logLevel: "error" });
+const browser = await puppeteer.connect({ browserURL: `http://127.0.0.1:${chrome.port}`, defaultViewport: null });
+const results = [];
+try {
+  for (const page of pages) {
+    await seedStorage(browser, page);
+    const tab = await browser.newPage();
+    const run = await lighthouse(page.url, { logLevel: "error", onlyCategories: CATEGORIES }, undefined, tab);
+    results.push(summary(page, run.lhr));
+    await tab.close();
+  }
+} finally {
+  await browser.disconnect();
+  chrome.kill();
+}
+process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
