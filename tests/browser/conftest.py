@@ -128,6 +128,14 @@ class ShopApi:
         )
         assert response.status_code in (200, 201), response.text
 
+    def guest_cart(self, lines: dict[str, int]) -> str:
+        """A guest's cart holding `lines` ({product_id: quantity}); the guest token that owns it."""
+        token = self._call("POST", "/cart/guest", 201)["guest_token"]
+        for product_id, quantity in lines.items():
+            body = {"product_id": product_id, "quantity": quantity}
+            self._call("POST", "/cart/items", 200, json=body, headers={"X-Guest-Token": token})
+        return token
+
     def checkout(self, user_id: str) -> dict[str, Any]:
         headers = {**self._auth_headers(user_id), "Idempotency-Key": uuid.uuid4().hex}
         return self._call("POST", "/orders", 201, headers=headers)
@@ -204,11 +212,18 @@ def page(open_page: Callable[[], Page]) -> Page:
 
 
 @pytest.fixture
-def snap(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
-    """`snap(page, "cart")` saves test-artifacts/browser/<test>/NN-cart.png once the view is drawn."""
+def artifact_dir(request: pytest.FixtureRequest) -> Path:
+    """test-artifacts/browser/<test>/, emptied for this run of the test."""
     directory = _artifact_dir(request.node)
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
+    return directory
+
+
+@pytest.fixture
+def snap(artifact_dir: Path) -> Callable[[Page, str], Path]:
+    """`snap(page, "cart")` saves test-artifacts/browser/<test>/NN-cart.png once the view is drawn."""
+    directory = artifact_dir
     taken: list[Path] = []
 
     def take(page: Page, label: str) -> Path:

@@ -35,6 +35,15 @@ const CHROME_FLAGS = [
   "--disable-quic",
 ];
 
+const FLAGS = {
+  logLevel: "error",
+  onlyCategories: CATEGORIES,
+  // Pictures of the page and the back/forward-cache check (a second navigation) take a third of
+  // a run and weigh nothing in any score.
+  disableFullPageScreenshot: true,
+  skipAudits: ["screenshot-thumbnails", "final-screenshot", "bf-cache"],
+};
+
 function summary(page, lhr) {
   const scores = Object.fromEntries(CATEGORIES.map((id) => [id, Math.round(lhr.categories[id].score * 100)]));
   const metrics = Object.fromEntries(Object.entries(METRICS).map(([id, key]) => [key, Math.round(lhr.audits[id].numericValue)]));
@@ -48,6 +57,7 @@ function summary(page, lhr) {
     cls: Number(lhr.audits["cumulative-layout-shift"].numericValue.toFixed(4)),
     metrics,
     losing,
+    shifts: (lhr.audits["layout-shifts"]?.details?.items || []).map((item) => `${item.node?.selector}: ${item.score.toFixed(4)}`),
     warnings: lhr.runWarnings,
   };
 }
@@ -71,7 +81,7 @@ try {
   for (const page of pages) {
     await seedStorage(browser, page);
     const tab = await browser.newPage();
-    const run = await lighthouse(page.url, { logLevel: "error", onlyCategories: CATEGORIES }, undefined, tab);
+    const run = await lighthouse(page.url, FLAGS, undefined, tab);
     results.push(summary(page, run.lhr));
     await tab.close();
   }
