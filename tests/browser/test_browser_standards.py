@@ -4,8 +4,7 @@
 - axe-core (the npm package, injected into the page) finds no serious or critical violation at
   390 and 1280 px;
 - on a phone every control is at least 44 by 44 px;
-- each view has a title of its own and the page a meta description; every module the first
-  page runs is preloaded, so none waits for the one importing it.
+- each view has a title of its own, and the page a meta description.
 
 The views are reached as a shopper would reach them: home (as a guest), then signed in as an
 admin who also shops: a category, a product, the cart, the checkout's result, the order history,
@@ -52,16 +51,13 @@ _UNDERSIZED_TARGETS = """([selector, minimum]) => [...document.querySelectorAll(
   })"""
 _AXE_RUN = """async () => {
   const results = await axe.run(document, { resultTypes: ["violations"] });
-  return results.violations.map((rule) => ({
-    id: rule.id, impact: rule.impact, help: rule.help,
-    targets: rule.nodes.slice(0, 5).map((node) => node.target.join(" ")), count: rule.nodes.length,
-  }));
-}"""
-_PRELOADS = """() => {
-  const preloaded = [...document.querySelectorAll('link[rel="modulepreload"]')].map((link) => link.href);
-  const loaded = performance.getEntriesByType("resource").map((entry) => entry.name)
-    .filter((url) => url.endsWith(".js") && !url.endsWith("/app.js"));
-  return { preloaded, loaded };
+  return {
+    passed: results.passes.length,
+    violations: results.violations.map((rule) => ({
+      id: rule.id, impact: rule.impact, help: rule.help,
+      targets: rule.nodes.slice(0, 5).map((node) => node.target.join(" ")), count: rule.nodes.length,
+    })),
+  };
 }"""
 
 
@@ -110,8 +106,10 @@ class ViewAudit:
         # inline script, and the check must not loosen it.
         if not self.page.evaluate("typeof axe !== 'undefined'"):
             self.page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
-        violations = self.page.evaluate(_AXE_RUN)
-        self.axe.setdefault(view, {})[f"{width}px"] = violations
+        outcome = self.page.evaluate(_AXE_RUN)
+        if not outcome["passed"]:
+            self.problems.append(f"{view} @ {width}px: axe checked nothing")
+        violations = self.axe.setdefault(view, {})[f"{width}px"] = outcome["violations"]
         for rule in violations:
             if rule["impact"] in BLOCKING_IMPACTS:
                 self.problems.append(
@@ -138,9 +136,6 @@ def test_every_view_fits_the_screen_and_passes_axe(shop, page, signed_in, artifa
     expect(page.get_by_test_id("product-card").first).to_be_visible()
     meta = page.locator('meta[name="description"]')
     assert len(meta.get_attribute("content") or "") >= 50, "a meta description that says what the shop sells"
-    preloads = page.evaluate(_PRELOADS)
-    assert preloads["loaded"], "the page's modules are visible to the Resource Timing API"
-    assert set(preloads["loaded"]) <= set(preloads["preloaded"]), "every module the page runs is preloaded"
     audit("home")
 
     signed_in(page, admin, admin=True)
