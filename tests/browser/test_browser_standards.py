@@ -4,7 +4,8 @@
 - axe-core (the npm package, injected into the page) finds no serious or critical violation at
   390 and 1280 px;
 - on a phone every control is at least 44 by 44 px;
-- each view has a title of its own, and the page a meta description.
+- each view has a title of its own, and the page a meta description;
+- keyboard focus is visible: the first stops of the Tab key each show a ring of 2 px or more.
 
 The views are reached as a shopper would reach them: home (as a guest), then signed in as an
 admin who also shops: a category, a product, the cart, the checkout's result, the order history,
@@ -39,6 +40,8 @@ TAP_TARGETS = (
     ".brand, .site-nav a, .categories a, .order-row a, .admin-products a, .breadcrumbs a"
 )
 TITLE_PATTERN = re.compile(r"^\S.* · ShopSmart$")
+TAB_STOPS = 6
+MIN_FOCUS_RING_PX = 2
 
 _UNDERSIZED_TARGETS = """([selector, minimum]) => [...document.querySelectorAll(selector)]
   .filter((element) => element.getClientRects().length && getComputedStyle(element).visibility !== "hidden")
@@ -49,6 +52,13 @@ _UNDERSIZED_TARGETS = """([selector, minimum]) => [...document.querySelectorAll(
     const size = `${Math.round(box.width)}x${Math.round(box.height)}`;
     return `${element.tagName.toLowerCase()} "${label.slice(0, 40)}" ${size}`;
   })"""
+_FOCUSED = """() => {
+  const element = document.activeElement;
+  const style = getComputedStyle(element);
+  const label = (element.innerText || element.getAttribute("aria-label") || element.id || "").trim();
+  return { element: `${element.tagName.toLowerCase()} "${label.slice(0, 40)}"`,
+           ring: style.outlineStyle === "none" ? 0 : parseFloat(style.outlineWidth) };
+}"""
 _AXE_RUN = """async () => {
   const results = await axe.run(document, { resultTypes: ["violations"] });
   return {
@@ -136,6 +146,13 @@ def test_every_view_fits_the_screen_and_passes_axe(shop, page, signed_in, artifa
     expect(page.get_by_test_id("product-card").first).to_be_visible()
     meta = page.locator('meta[name="description"]')
     assert len(meta.get_attribute("content") or "") >= 50, "a meta description that says what the shop sells"
+    focused = []
+    for _ in range(TAB_STOPS):
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate(_FOCUSED))
+    assert len({stop["element"] for stop in focused}) == TAB_STOPS, f"Tab moves the focus: {focused}"
+    unringed = [stop for stop in focused if stop["ring"] < MIN_FOCUS_RING_PX]
+    assert not unringed, f"focus without a visible ring: {unringed}"
     audit("home")
 
     signed_in(page, admin, admin=True)
