@@ -1,9 +1,10 @@
 // Lighthouse (mobile emulation, simulated throttling: its defaults) on pages of the running shop,
 // in the Chromium named by CHROME_PATH; the browser tier runs it (test_browser_lighthouse.py).
 //
-//   CHROME_PATH=/usr/bin/chromium node tests/browser/lighthouse.mjs pages.json
+//   CHROME_PATH=/usr/bin/chromium node tests/browser/lighthouse.mjs run.json
 //
-// pages.json: [{"name": "home", "url": "http://127.0.0.1:8080/", "localStorage": {"key": "value"}}]
+// run.json: {"chromeFlags": ["--headless=new", …],
+//            "pages": [{"name": "home", "url": "http://127.0.0.1:8080/", "localStorage": {"key": "value"}}]}
 // `localStorage` is written on the page's origin before the run (e.g. a guest cart's token);
 // Lighthouse clears the HTTP cache and service workers before each page, never local storage.
 // Prints one JSON object per page, in order, as a JSON array on stdout: its category scores
@@ -22,18 +23,6 @@ const METRICS = {
   "speed-index": "speed_index_ms",
   "total-blocking-time": "tbt_ms",
 };
-// The machine running the tests has no way out: nothing may try to phone home.
-const CHROME_FLAGS = [
-  "--headless=new",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-quic",
-];
 
 const FLAGS = {
   logLevel: "error",
@@ -73,8 +62,8 @@ async function seedStorage(browser, page) {
   await tab.close();
 }
 
-const pages = JSON.parse(await readFile(process.argv[2], "utf8"));
-const chrome = await chromeLauncher.launch({ chromeFlags: CHROME_FLAGS, logLevel: "error" });
+const { chromeFlags, pages } = JSON.parse(await readFile(process.argv[2], "utf8"));
+const chrome = await chromeLauncher.launch({ chromeFlags, logLevel: "error" });
 const browser = await puppeteer.connect({ browserURL: `http://127.0.0.1:${chrome.port}`, defaultViewport: null });
 const results = [];
 try {

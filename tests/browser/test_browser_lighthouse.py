@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ARTIFACTS, REPO_ROOT, SHOP_IMAGE, unique
+from .conftest import ARTIFACTS, CHROMIUM_ARGS, REPO_ROOT, SHOP_IMAGE, unique
 
 SCRIPT = Path(__file__).with_name("lighthouse.mjs")
 PACKAGE = REPO_ROOT / "node_modules" / "lighthouse" / "package.json"
@@ -56,8 +56,9 @@ def run_lighthouse(pages: list[dict[str, Any]], chromium: str, workdir: Path) ->
     node = shutil.which("node")
     if node is None:
         pytest.fail("Lighthouse needs Node.js (20 or newer) on PATH", pytrace=False)
-    spec = workdir / "pages.json"
-    spec.write_text(json.dumps(pages), encoding="utf-8")
+    spec = workdir / "run.json"
+    run = {"chromeFlags": ["--headless=new", *CHROMIUM_ARGS], "pages": pages}
+    spec.write_text(json.dumps(run), encoding="utf-8")
     result = subprocess.run(
         [node, str(SCRIPT), str(spec)],
         cwd=REPO_ROOT,
