@@ -88,7 +88,7 @@ browser: $(STAMP) ## The web shop in a real Chromium (Playwright) against the wh
 	scripts/ensure-chromium
 	$(call pytest_tier,browser,tests/browser -q)
 
-bench: $(STAMP) ## Service vs raw DynamoDB latency, written to bench/results.json
+bench: $(STAMP) ## Reads, sale throughput and CPU per checkout against their floors: bench/results.json
 	$(BIN)/python -m bench
 
 faults: $(STAMP) ## Faults mid-sale on a stack of its own: DynamoDB restart, services killed, slow products, throttling

@@ -15,11 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.chart import draw
+from bench.chart import draw, draw_hot
 from bench.checkout import CheckoutBench
 from bench.growth import catalogue_growth, seeding_speed
+from bench.hot import HotProductRun
+from bench.profile import flame_graphs
 from bench.reads import ReadBench
 from bench.stack import bench_stack
+from bench.throughput import DEFAULT_BUYERS, DEFAULT_SECONDS, ThroughputBench
 from products_service.repository import ProductRepository
 from products_service.seeding import load_catalogue, seed, shipped_catalogue
 from products_service.table import TABLE_SPEC as PRODUCTS_TABLE
@@ -27,44 +30,65 @@ from products_service.table import TABLE_SPEC as PRODUCTS_TABLE
 HERE = Path(__file__).resolve().parent
 TARGETS = {
     "read_p50_ratio": 1.5,
+    "read_peer_p50_ratio": 1.05,
     "checkout_p50_ratio": 1.5,
+    "throughput_ratio": 0.6,
+    "server_cpu_ms_per_checkout": 20.0,
     "growth_p50_ratio": 1.2,
-    "seeding_speedup": 5.0,
+    "seeding_speedup": 10.0,
 }
+SERVICE_NAMES = ("products", "cart", "orders")
+# What an earlier run contributes as `before`: when it was measured, its reads and its throughput.
+BEFORE_KEYS = ("measured_at", "scenarios", "throughput")
+PARTS = ("reads", "throughput", "hot", "checkout", "seeding", "growth")
 
 
 def progress(message: str) -> None:
     print(message, flush=True)
 
 
-def run(runs: int) -> dict[str, Any]:
-    progress(f"starting DynamoDB Local and the services (logs in {HERE / 'logs'})…")
-    with bench_stack(("products", "cart", "orders"), HERE / "logs") as stack:
-        catalogue = load_catalogue(shipped_catalogue())
-        seed(ProductRepository(stack.client, stack.settings.table_name(PRODUCTS_TABLE)), catalogue)
-        reads = ReadBench(stack, [p.product_id for p in catalogue], catalogue[0].category)
-        progress(f"reads: {runs} calls per side, alternated…")
-        scenarios = {
-            "product_read": reads.product_read(runs),
-            "category_page": reads.category_page(runs),
-            "ids_batch_of_20": reads.ids_batch(runs),
-            "cart_read_10_lines": reads.cart_read(runs),
-        }
-        progress("checkout by cart size (1, 10, 50 lines), alternated with its minimal raw calls…")
-        checkout = CheckoutBench(stack).run()
-        progress("seeding 10,000 products: batch writes against one put at a time…")
-        seeding = seeding_speed(stack)
-        progress("catalogue growth: reads at 1,000 products…")
-        growth = catalogue_growth(stack, runs, progress)
-    return {
+def run(runs: int, parts: set[str], buyers: int, seconds: float, profile: str | None) -> dict[str, Any]:
+    progress(f"starting DynamoDB Local, the services and the peer app (logs in {HERE / 'logs'})…")
+    results: dict[str, Any] = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
         "targets": TARGETS,
-        "scenarios": scenarios,
-        "checkout": checkout,
-        "seeding": seeding,
-        "growth": growth,
     }
+    with bench_stack(SERVICE_NAMES, HERE / "logs") as stack:
+        catalogue = load_catalogue(shipped_catalogue())
+        seed(ProductRepository(stack.client, stack.settings.table_name(PRODUCTS_TABLE)), catalogue)
+        if "reads" in parts:
+            reads = ReadBench(stack, [p.product_id for p in catalogue], catalogue[0].category)
+            progress(f"reads: {runs} calls per side (service, peer app, raw), alternated…")
+            results["scenarios"] = {
+                "product_read": reads.product_read(runs),
+                "category_page": reads.category_page(runs),
+                "ids_batch_of_20": reads.ids_batch(runs),
+                "cart_read_10_lines": reads.cart_read(runs),
+            }
+        checkout = CheckoutBench(stack)
+        if "throughput" in parts:
+            progress(f"throughput: {buyers} buyers, services and raw calls {seconds:g} s each, in rounds…")
+            if profile:
+                services = {name: pid for name, pid in stack.pids.items() if name in SERVICE_NAMES}
+                with flame_graphs(services, HERE / "profiles", profile, HERE / "logs") as graphs:
+                    results["throughput"] = ThroughputBench(checkout, buyers, seconds).run()
+                progress("flame graphs: " + ", ".join(str(graph) for graph in graphs))
+            else:
+                results["throughput"] = ThroughputBench(checkout, buyers, seconds).run()
+        if "hot" in parts:
+            progress(f"hot product: {buyers} buyers on one product for {seconds / 2:g} s…")
+            results["hot_product"] = HotProductRun(stack, buyers, seconds / 2).run()
+        if "checkout" in parts:
+            progress("checkout by cart size (1, 10, 50 lines), alternated with its minimal raw calls…")
+            results["checkout"] = checkout.run()
+        if "seeding" in parts:
+            progress("seeding 10,000 products: batch writes against one put at a time…")
+            results["seeding"] = seeding_speed(stack)
+        if "growth" in parts:
+            progress("catalogue growth: reads at 1,000 products…")
+            results["growth"] = catalogue_growth(stack, runs, progress)
+    return results
 
 
 def report(results: dict[str, Any]) -> None:
@@ -72,14 +96,53 @@ def report(results: dict[str, Any]) -> None:
         met = value >= target if higher_is_better else value <= target
         return f"{'meets' if met else 'MISSES'} target {target}"
 
-    for name, figures in results["scenarios"].items():
+    for name, figures in results.get("scenarios", {}).items():
         progress(
             f"{name:>19}: service p50 {figures['service']['p50_ms']:6.2f} ms "
             f"p99 {figures['service']['p99_ms']:6.2f} | "
+            f"peer p50 {figures['peer']['p50_ms']:6.2f} | "
             f"raw p50 {figures['raw']['p50_ms']:6.2f} p99 {figures['raw']['p99_ms']:6.2f} | "
-            f"x{figures['p50_ratio']:.2f} ({verdict(figures['p50_ratio'], TARGETS['read_p50_ratio'])})"
+            f"x{figures['peer_p50_ratio']:.2f} peer "
+            f"({verdict(figures['peer_p50_ratio'], TARGETS['read_peer_p50_ratio'])}), "
+            f"x{figures['p50_ratio']:.2f} raw"
         )
-    for lines, figures in results["checkout"].items():
+    if "throughput" in results:
+        throughput = results["throughput"]
+        for side in ("services", "raw_calls"):
+            figures = throughput[side]
+            cpu = figures["server_cpu_ms_per_checkout"]
+            split = ", ".join(f"{name} {ms}" for name, ms in cpu["by_process"].items())
+            progress(
+                f"throughput {side:>9}: {figures['checkouts_per_second']:6.1f} checkouts/s, p50 "
+                f"{figures['latency']['p50_ms']:.0f} ms p99 {figures['latency']['p99_ms']:.0f} ms | "
+                "server CPU "
+                f"{cpu['total']} ms/checkout ({split}) | {figures['dynamodb_calls_per_checkout']:g} DynamoDB "
+                f"calls, {figures['capacity_units_per_checkout']:g} capacity units"
+            )
+        services_cpu = throughput["services"]["server_cpu_ms_per_checkout"]["total"]
+        ratio = throughput["throughput_ratio"]
+        before, after = throughput["machine_before"], throughput["machine_after"]
+        progress(
+            f"throughput ratio x{ratio} "
+            f"({verdict(ratio, TARGETS['throughput_ratio'], higher_is_better=True)}); "
+            f"server CPU {services_cpu} ms ({verdict(services_cpu, TARGETS['server_cpu_ms_per_checkout'])}); "
+            f"machine load {before['load_average_1min']} → {after['load_average_1min']} "
+            f"on {after['cores']} cores"
+        )
+    if "throughput" in results.get("before", {}):
+        before = results["before"]
+        figures = before["throughput"]["services"]
+        progress(
+            f"before ({before['measured_at']}): "
+            f"throughput ratio x{before['throughput']['throughput_ratio']}, "
+            f"{figures['checkouts_per_second']} checkouts/s, server CPU "
+            f"{figures['server_cpu_ms_per_checkout']['total']} ms/checkout "
+            f"({figures['server_cpu_ms_per_checkout']['python_services']} ms in the services), "
+            f"{figures['dynamodb_calls_per_checkout']:g} DynamoDB calls; reads x"
+            + " · x".join(f"{read['peer_p50_ratio']}" for read in before.get("scenarios", {}).values())
+            + " of the peer"
+        )
+    for lines, figures in results.get("checkout", {}).items():
         capacity = figures["capacity_units_per_checkout"]
         progress(
             f"checkout {lines:>10}: service p50 {figures['service']['p50_ms']:6.1f} ms | minimal calls p50 "
@@ -87,13 +150,24 @@ def report(results: dict[str, Any]) -> None:
             f"({verdict(figures['p50_ratio'], TARGETS['checkout_p50_ratio'])}) | capacity "
             f"{capacity['service_median']:.1f} units (minimal calls {capacity['minimal_calls_median']:.1f})"
         )
-    seeding = results["seeding"]
-    progress(
-        f"seeding {seeding['products']:,}: batch {seeding['batch_write_seconds']} s, one at a time "
-        f"{seeding['one_put_at_a_time_seconds']} s, x{seeding['speedup']} "
-        f"({verdict(seeding['speedup'], TARGETS['seeding_speedup'], higher_is_better=True)})"
-    )
-    for name, figures in results["growth"].items():
+    if "hot_product" in results:
+        recorded, model = results["hot_product"]["recorded_run"], results["hot_product"]["model"]
+        sustained = model["checkouts_per_second_by_shards"]
+        progress(
+            f"hot product: {recorded['checkouts_per_second']} checkouts/s recorded, "
+            f"{recorded['writes_per_item_per_second']} writes/s on its item, "
+            f"{recorded['write_units_per_checkout_on_the_item']} write units per checkout on it | "
+            + ", ".join(f"{shards} shards → {rate:,}/s" for shards, rate in sustained.items())
+            + f" (design target {model['design_target_checkouts_per_second']:,}/s)"
+        )
+    if "seeding" in results:
+        seeding = results["seeding"]
+        progress(
+            f"seeding {seeding['products']:,}: batch {seeding['batch_write_seconds']} s, one at a time "
+            f"{seeding['one_put_at_a_time_seconds']} s, x{seeding['speedup']} "
+            f"({verdict(seeding['speedup'], TARGETS['seeding_speedup'], higher_is_better=True)})"
+        )
+    for name, figures in results.get("growth", {}).items():
         progress(
             f"growth {name}: p50 x{figures['p50_growth_ratio']} from 1,000 to 100,000 products "
             f"({verdict(figures['p50_growth_ratio'], TARGETS['growth_p50_ratio'])}); capacity units "
@@ -105,10 +179,48 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=300, help="measured calls per side (default 300)")
     parser.add_argument("--output", type=Path, default=HERE / "results.json")
+    parser.add_argument("--buyers", type=int, default=DEFAULT_BUYERS, help="concurrent buyers (default 16)")
+    parser.add_argument(
+        "--seconds", type=float, default=DEFAULT_SECONDS, help="throughput seconds per side (default 20)"
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(PARTS),
+        help=f"comma-separated parts to run (default all: {','.join(PARTS)})",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="LABEL",
+        help="record py-spy flame graphs of the services during the throughput part, as "
+        "bench/profiles/flame-<service>-LABEL.svg (sampling costs CPU: do not report that run's figures)",
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=HERE / "results-before.json",
+        help="an earlier run (of the code before a change) kept beside this one's figures as `before` "
+        "(default bench/results-before.json, if it exists)",
+    )
+    parser.add_argument(
+        "--redraw",
+        action="store_true",
+        help="measure nothing: re-read --output, attach --before, redraw the charts and print the report",
+    )
     args = parser.parse_args(argv)
-    results = run(args.runs)
+    parts = set(args.only.split(","))
+    if unknown := parts - set(PARTS):
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
+    if args.redraw:
+        results = json.loads(args.output.read_text())
+    else:
+        results = run(args.runs, parts, args.buyers, args.seconds, args.profile)
+    if args.before.exists() and args.before != args.output:
+        before = json.loads(args.before.read_text())
+        results["before"] = {key: before[key] for key in BEFORE_KEYS if key in before}
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     draw(results, args.output.with_suffix(".png"))
+    if "hot_product" in results:
+        draw_hot(results["hot_product"], args.output.parent / "hot-product.png")
     report(results)
     progress(f"written to {args.output} and {args.output.with_suffix('.png')}")
     return 0

@@ -17,7 +17,7 @@ from typing import Any
 
 import urllib3
 
-from bench.measure import Latencies, emf_capacity, median, timed
+from bench.measure import Latencies, emf_capacity, expect_status, median, timed
 from bench.stack import BenchStack
 from cart_service import table as cart_table
 from devstack import mint_token
@@ -52,7 +52,7 @@ class CheckoutBench:
                 service_ms.append(elapsed)
                 request_ids.append(request_id)
                 with metered() as meter:
-                    raw_ms.append(self._raw_checkout(f"raw-{lines}-{run}", product_ids))
+                    raw_ms.append(self.raw_checkout(f"raw-{lines}-{run}", product_ids))
                 raw_units.append(meter.total_units)
             service_units = emf_capacity(self.stack.service_logs, request_ids)
             service, raw = Latencies(service_ms).summary(), Latencies(raw_ms).summary()
@@ -73,22 +73,17 @@ class CheckoutBench:
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         for product_id in product_ids:
             body = json.dumps({"product_id": product_id, "quantity": 1})
-            self._expect(200, "POST", f"{self.stack.urls['cart']}/cart/items", headers, body)
+            expect_status(self.http, 200, "POST", f"{self.stack.urls['cart']}/cart/items", headers, body)
         request_id = uuid.uuid4().hex
         checkout_headers = {**headers, "Idempotency-Key": uuid.uuid4().hex, "X-Request-ID": request_id}
         elapsed = timed(
-            lambda: self._expect(201, "POST", f"{self.stack.urls['orders']}/orders", checkout_headers)
+            lambda: expect_status(
+                self.http, 201, "POST", f"{self.stack.urls['orders']}/orders", checkout_headers
+            )
         )
         return request_id, elapsed
 
-    def _expect(
-        self, status: int, method: str, url: str, headers: dict[str, str], body: str | None = None
-    ) -> None:
-        response = self.http.request(method, url, headers=headers, body=body)
-        if response.status != status:
-            raise RuntimeError(f"{method} {url} answered {response.status}: {response.data[:300]!r}")
-
-    def _raw_checkout(self, user_id: str, product_ids: list[str]) -> float:
+    def raw_checkout(self, user_id: str, product_ids: list[str]) -> float:
         """The saga's minimal DynamoDB calls, issued directly; returns milliseconds."""
         client = self.stack.client
         now = int(time.time())

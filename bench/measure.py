@@ -32,6 +32,15 @@ class Latencies:
         }
 
 
+def expect_status(
+    http: Any, status: int, method: str, url: str, headers: dict[str, str], body: str | None = None
+) -> None:
+    """Send one request with the urllib3 pool `http`; anything but `status` stops the benchmark."""
+    response = http.request(method, url, headers=headers, body=body)
+    if response.status != status:
+        raise RuntimeError(f"{method} {url} answered {response.status}: {response.data[:300]!r}")
+
+
 def timed(operation: Callable[[], Any]) -> float:
     started = time.perf_counter()
     operation()
@@ -39,37 +48,57 @@ def timed(operation: Callable[[], Any]) -> float:
 
 
 def compare(
-    service: Callable[[], Any], raw: Callable[[], Any], runs: int, warmup: int = 30
+    service: Callable[[], Any],
+    raw: Callable[[], Any],
+    runs: int,
+    warmup: int = 30,
+    peer: Callable[[], Any] | None = None,
 ) -> dict[str, Any]:
-    """p50/p99 of `service` and `raw`, alternated run by run, and the ratio of their p50s."""
+    """p50/p99 of `service`, `raw` (and `peer`), alternated run by run, and the ratios of p50s."""
+    sides = {"service": service, "raw": raw} | ({"peer": peer} if peer else {})
     for _ in range(warmup):
-        service()
-        raw()
-    service_ms, raw_ms = [], []
+        for operation in sides.values():
+            operation()
+    samples: dict[str, list[float]] = {name: [] for name in sides}
     for _ in range(runs):
-        service_ms.append(timed(service))
-        raw_ms.append(timed(raw))
-    service_summary, raw_summary = Latencies(service_ms).summary(), Latencies(raw_ms).summary()
-    return {
-        "service": service_summary,
-        "raw": raw_summary,
-        "p50_ratio": round(service_summary["p50_ms"] / raw_summary["p50_ms"], 3),
-    }
+        for name, operation in sides.items():
+            samples[name].append(timed(operation))
+    figures: dict[str, Any] = {name: Latencies(values).summary() for name, values in samples.items()}
+    figures["p50_ratio"] = round(figures["service"]["p50_ms"] / figures["raw"]["p50_ms"], 3)
+    if peer:
+        figures["peer_p50_ratio"] = round(figures["service"]["p50_ms"] / figures["peer"]["p50_ms"], 3)
+    return figures
 
 
-def emf_capacity(log_paths: list[Path], request_ids: list[str]) -> list[Decimal]:
-    """Capacity units each request consumed, summed over the services' EMF lines for its id."""
+@dataclass(frozen=True)
+class RequestCost:
+    """What one request cost DynamoDB, summed over every service call carrying its request id."""
+
+    capacity_units: Decimal
+    calls: int
+
+
+def emf_costs(log_paths: list[Path], request_ids: list[str]) -> list[RequestCost]:
+    """Capacity units and DynamoDB calls of each request, from the services' EMF lines for its id."""
     wanted = set(request_ids)
     units: dict[str, Decimal] = defaultdict(Decimal)
+    calls: dict[str, int] = defaultdict(int)
     for path in log_paths:
         for line in path.read_text().splitlines():
             if not line.startswith('{"_aws"'):
                 continue
             document = json.loads(line)
-            if document.get("request_id") in wanted:
-                units[document["request_id"]] += Decimal(str(document["ConsumedReadCapacity"]))
-                units[document["request_id"]] += Decimal(str(document["ConsumedWriteCapacity"]))
-    return [units[request_id] for request_id in request_ids]
+            request_id = document.get("request_id")
+            if request_id in wanted:
+                units[request_id] += Decimal(str(document["ConsumedReadCapacity"]))
+                units[request_id] += Decimal(str(document["ConsumedWriteCapacity"]))
+                calls[request_id] += int(document["DynamoDBCalls"])
+    return [RequestCost(units[request_id], calls[request_id]) for request_id in request_ids]
+
+
+def emf_capacity(log_paths: list[Path], request_ids: list[str]) -> list[Decimal]:
+    """Capacity units each request consumed, summed over the services' EMF lines for its id."""
+    return [cost.capacity_units for cost in emf_costs(log_paths, request_ids)]
 
 
 def median(values: list[Decimal]) -> float:

@@ -1,4 +1,5 @@
-"""Reads through the services against the raw DynamoDB calls they wrap, with capacity per request."""
+"""Reads through the services against the minimal Flask + boto3 peer app doing the same reads and
+against the raw DynamoDB calls they wrap, with capacity per request."""
 
 from __future__ import annotations
 
@@ -44,6 +45,14 @@ class ReadBench:
         if response.status != 200:
             raise RuntimeError(f"{url} answered {response.status}: {response.data[:200]!r}")
 
+    def fetch_peer(
+        self, path: str, fields: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> None:
+        """The same read from the minimal Flask + boto3 peer app (not metered: it emits nothing)."""
+        response = self.http.request("GET", self.stack.peer_url + path, fields=fields, headers=headers)
+        if response.status != 200:
+            raise RuntimeError(f"peer {path} answered {response.status}: {response.data[:200]!r}")
+
     def product_read(self, runs: int) -> dict[str, Any]:
         product_id = self.product_ids[0]
         key = {product_table.PRODUCT_ID: {"S": product_id}}
@@ -51,6 +60,7 @@ class ReadBench:
             lambda: self.fetch(f"{self.stack.urls['products']}/products/{product_id}"),
             lambda: self.stack.client.get_item(TableName=self.products_table, Key=key),
             runs,
+            lambda: self.fetch_peer(f"/products/{product_id}"),
         )
 
     def category_page(self, runs: int) -> dict[str, Any]:
@@ -61,6 +71,7 @@ class ReadBench:
             ),
             lambda: self.stack.client.query(**self._category_query()),
             runs,
+            lambda: self.fetch_peer("/products", {"category": self.category, "limit": str(PAGE_SIZE)}),
         )
 
     def ids_batch(self, runs: int) -> dict[str, Any]:
@@ -70,6 +81,7 @@ class ReadBench:
             lambda: self.fetch(f"{self.stack.urls['products']}/products", {"ids": ",".join(ids)}),
             lambda: self.stack.client.batch_get_item(RequestItems={self.products_table: {"Keys": keys}}),
             runs,
+            lambda: self.fetch_peer("/products", {"ids": ",".join(ids)}),
         )
 
     def cart_read(self, runs: int) -> dict[str, Any]:
@@ -99,7 +111,10 @@ class ReadBench:
             self.stack.client.batch_get_item(RequestItems={self.products_table: {"Keys": keys}})
 
         return self._measure(
-            lambda: self.fetch(f"{self.stack.urls['cart']}/cart", headers=headers), raw, runs
+            lambda: self.fetch(f"{self.stack.urls['cart']}/cart", headers=headers),
+            raw,
+            runs,
+            lambda: self.fetch_peer("/cart", headers=headers),
         )
 
     def _category_query(self) -> dict[str, Any]:
@@ -112,7 +127,7 @@ class ReadBench:
             "Limit": PAGE_SIZE,
         }
 
-    def _measure(self, service: Any, raw: Any, runs: int) -> dict[str, Any]:
+    def _measure(self, service: Any, raw: Any, runs: int, peer: Any) -> dict[str, Any]:
         self.request_ids = []
         raw_units: list[Any] = []
 
@@ -121,7 +136,7 @@ class ReadBench:
                 raw()
             raw_units.append(meter.total_units)
 
-        figures = compare(service, metered_raw, runs)
+        figures = compare(service, metered_raw, runs, peer=peer)
         figures["capacity_units_per_request"] = {
             "service_median": median(emf_capacity(self.stack.service_logs, self.request_ids[-runs:])),
             "raw_median": median(raw_units),

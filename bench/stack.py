@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.peer import PEER_URL_VARIABLE
 from devstack import (
     SERVICES,
     DevKeys,
@@ -24,6 +25,8 @@ from devstack import (
 )
 from dynamo_common import DynamoSettings, create_tables, make_client
 
+PEER = "peer"
+
 
 @dataclass
 class BenchStack:
@@ -33,15 +36,23 @@ class BenchStack:
     urls: dict[str, str]
     keys: DevKeys
     log_dir: Path
+    # Process-group leaders of the servers, by name ("dynamodb" for DynamoDB Local), for CPU.
+    pids: dict[str, int]
+    peer_url: str
 
     @property
     def service_logs(self) -> list[Path]:
-        return [self.log_dir / f"{name}.log" for name in self.urls if (self.log_dir / f"{name}.log").exists()]
+        return [
+            self.log_dir / f"{name}.log"
+            for name in self.urls
+            if name != PEER and (self.log_dir / f"{name}.log").exists()
+        ]
 
 
 @contextmanager
 def bench_stack(services: tuple[str, ...], log_dir: Path) -> Iterator[BenchStack]:
-    """DynamoDB Local, fresh tables, and the named services, all stopped on exit."""
+    """DynamoDB Local, fresh tables, the named services and the minimal peer app (`bench.peer`)
+    under the same gunicorn settings, all stopped on exit."""
     root = repo_root()
     log_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
@@ -62,17 +73,21 @@ def bench_stack(services: tuple[str, ...], log_dir: Path) -> Iterator[BenchStack
             service_urls=urls,
             dev_signing_key_dir=keys.directory,
         )
-        variables = environment.variables()
-        for spec in SERVICES:
-            if spec.name in services:
-                process = ServiceProcess(
-                    spec.name,
-                    spec.module,
-                    env=variables,
-                    log_path=log_dir / f"{spec.name}.log",
-                    port=int(urls[spec.name].rsplit(":", 1)[1]),
-                    cwd=root,
-                )
-                process.start()
-                stack.callback(process.stop)
-        yield BenchStack(settings, client, environment, urls, keys, log_dir)
+        peer_url = f"http://127.0.0.1:{free_port()}"
+        variables = {**environment.variables(), PEER_URL_VARIABLE: peer_url}
+        pids = {"dynamodb": engine.pid}
+        modules = {spec.name: spec.module for spec in SERVICES if spec.name in services}
+        for name, module in [*modules.items(), (PEER, "bench.peer")]:
+            url = peer_url if name == PEER else urls[name]
+            process = ServiceProcess(
+                name,
+                module,
+                env=variables,
+                log_path=log_dir / f"{name}.log",
+                port=int(url.rsplit(":", 1)[1]),
+                cwd=root,
+            )
+            process.start()
+            stack.callback(process.stop)
+            pids[name] = process.pid
+        yield BenchStack(settings, client, environment, urls, keys, log_dir, pids, peer_url)

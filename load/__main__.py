@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench.stack import bench_stack
 from load.audit import audit
-from load.run import LoadProfile, run_locust
+from load.run import SCENARIOS, LoadProfile, run_locust
 from load.shop import create_hot_products, settle_orders
 from products_service.repository import ProductRepository
 from products_service.seeding import load_catalogue, seed, shipped_catalogue
@@ -29,9 +29,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=60)
     parser.add_argument("--spawn-rate", type=float, default=5.0)
     parser.add_argument("--seconds", type=int, default=90)
-    parser.add_argument("--hot-products", type=int, default=5)
-    parser.add_argument("--hot-stock", type=int, default=40)
+    parser.add_argument(
+        "--scenario",
+        choices=sorted(SCENARIOS),
+        default="sale",
+        help="sale: shoppers over a few hot products; hot-product: most buyers on one product",
+    )
+    parser.add_argument("--hot-products", type=int, help="default 5 (sale) or 1 (hot-product)")
+    parser.add_argument("--hot-stock", type=int, help="default 40 (sale) or 400 (hot-product)")
     args = parser.parse_args(argv)
+    hot_scenario = args.scenario == "hot-product"
+    hot_count = args.hot_products or (1 if hot_scenario else 5)
+    hot_stock = args.hot_stock or (400 if hot_scenario else 40)
     profile = LoadProfile(args.users, args.spawn_rate, args.seconds)
     print(f"starting a stack of its own (logs in {HERE / 'logs'})…", flush=True)
     with bench_stack(("products", "cart", "orders", "gateway"), HERE / "logs") as stack:
@@ -43,27 +52,34 @@ def main(argv: list[str] | None = None) -> int:
             stack.urls["products"],
             stack.keys,
             f"Sale {uuid.uuid4().hex[:6]}",
-            args.hot_products,
-            args.hot_stock,
+            hot_count,
+            hot_stock,
         )
         print(
-            f"{profile.users} shoppers for {profile.seconds} s, ramping {profile.spawn_rate}/s…", flush=True
+            f"{args.scenario}: {profile.users} users for {profile.seconds} s, "
+            f"ramping {profile.spawn_rate}/s…",
+            flush=True,
         )
-        result = run_locust(stack.urls["gateway"], profile, list(hot), HERE / "logs" / "locust")
+        result = run_locust(
+            stack.urls["gateway"], profile, list(hot), HERE / "logs" / "locust", args.scenario
+        )
         settle_orders(stack.environment.variables(), stack.client, stack.settings, "load-")
         report = audit(stack.client, stack.settings, hot, "load-")
     results = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scenario": args.scenario,
         "profile": profile.__dict__,
-        "hot_products": {"count": len(hot), "stock_each": args.hot_stock},
+        "hot_products": {"count": len(hot), "stock_each": hot_stock},
         "load": result.as_dict(),
         "audit": {**report.__dict__, "clean": report.clean},
     }
-    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (HERE / ("results.json" if args.scenario == "sale" else f"results-{args.scenario}.json")).write_text(
+        json.dumps(results, indent=2) + "\n"
+    )
     print(
         f"{result.requests} requests, {result.requests_per_second}/s, p50 {result.p50_ms} ms, "
         f"p95 {result.p95_ms} ms, p99 {result.p99_ms} ms, failures {result.failures}, "
-        f"5xx {result.server_errors}; sold {sum(report.sold.values())} of {len(hot) * args.hot_stock}; "
+        f"5xx {result.server_errors}; sold {sum(report.sold.values())} of {len(hot) * hot_stock}; "
         f"audit {'clean' if report.clean else 'FAILED: ' + json.dumps(report.__dict__)}",
         flush=True,
     )

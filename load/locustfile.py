@@ -3,21 +3,30 @@
 Run by `python -m load` (or `make load`); the hot products and where to write the status tally
 come from the environment it sets. Expected refusals (sold out 409, empty cart 422) count as
 successes; only a 5xx or an unexpected status is a failure.
+
+Two kinds of users: `Shopper` (the sale scenario) and `HotProductBuyer`, who does nothing but buy
+the first hot product (the hot-product scenario runs both, four buyers to each shopper). Locally
+each user signs in through the gateway's development sign-in; against a real deployment, where
+that is off, `LOAD_TOKENS_FILE` names a file of access tokens of test users, one a line.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
 import uuid
 from collections import Counter
+from pathlib import Path
 
 from locust import HttpUser, between, events, task
 
 HOT_PRODUCTS = [pid for pid in os.environ.get("LOAD_HOT_PRODUCTS", "").split(",") if pid]
 TALLY_PATH = os.environ.get("LOAD_TALLY_PATH")
+TOKENS_FILE = os.environ.get("LOAD_TOKENS_FILE")
 status_classes: Counter[str] = Counter()
+_tokens = itertools.cycle(Path(TOKENS_FILE).read_text(encoding="utf-8").split()) if TOKENS_FILE else None
 
 
 @events.request.add_listener
@@ -38,13 +47,32 @@ def write_tally(**_: object) -> None:
             json.dump(dict(status_classes), tally)
 
 
+def sign_in(user: HttpUser) -> None:
+    """A token from the tokens file, or the local development sign-in."""
+    if _tokens is not None:
+        token = next(_tokens)
+    else:
+        user_id = f"load-{uuid.uuid4().hex[:12]}"
+        answer = user.client.post("/auth/dev-token", json={"user_id": user_id}, name="/auth/dev-token")
+        token = answer.json()["access_token"]
+    user.client.headers["Authorization"] = f"Bearer {token}"
+
+
+def check_out(user: HttpUser) -> None:
+    headers = {"Idempotency-Key": uuid.uuid4().hex}
+    with user.client.post("/orders", headers=headers, name="/orders", catch_response=True) as answer:
+        if answer.status_code in (201, 409, 422):
+            answer.success()
+        else:
+            answer.failure(f"checkout answered {answer.status_code}: {answer.text[:200]}")
+
+
 class Shopper(HttpUser):
     wait_time = between(0.05, 0.4)
+    weight = 1
 
     def on_start(self) -> None:
-        user_id = f"load-{uuid.uuid4().hex[:12]}"
-        answer = self.client.post("/auth/dev-token", json={"user_id": user_id}, name="/auth/dev-token")
-        self.client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+        sign_in(self)
         categories = self.client.get("/categories").json()["items"]
         self.categories = [category["name"] for category in categories] or ["Kitchen"]
         self.seen: list[str] = []
@@ -80,9 +108,21 @@ class Shopper(HttpUser):
         if HOT_PRODUCTS:
             hot = random.choice(HOT_PRODUCTS)  # noqa: S311
             self.client.put(f"/cart/items/{hot}", json={"quantity": 1}, name="/cart/items/{id}")
-        headers = {"Idempotency-Key": uuid.uuid4().hex}
-        with self.client.post("/orders", headers=headers, name="/orders", catch_response=True) as answer:
-            if answer.status_code in (201, 409, 422):
-                answer.success()
-            else:
-                answer.failure(f"checkout answered {answer.status_code}: {answer.text[:200]}")
+        check_out(self)
+
+
+class HotProductBuyer(HttpUser):
+    """Came for the one viral product: puts it in the cart and checks out, again and again."""
+
+    wait_time = between(0.05, 0.2)
+    weight = 4
+
+    def on_start(self) -> None:
+        sign_in(self)
+
+    @task
+    def buy_the_hot_product(self) -> None:
+        if not HOT_PRODUCTS:
+            return
+        self.client.put(f"/cart/items/{HOT_PRODUCTS[0]}", json={"quantity": 1}, name="/cart/items/{id}")
+        check_out(self)

@@ -42,8 +42,17 @@ class LoadResult:
         return {**self.__dict__, "server_errors": self.server_errors}
 
 
-def run_locust(host: str, profile: LoadProfile, hot_products: list[str], workdir: Path) -> LoadResult:
-    """Ramp `profile.users` shoppers up at `spawn_rate` a second and keep them for `seconds`."""
+SCENARIOS = {
+    "sale": ["Shopper"],
+    # Most buyers on one product: four HotProductBuyer users to each Shopper (their weights).
+    "hot-product": ["Shopper", "HotProductBuyer"],
+}
+
+
+def run_locust(
+    host: str, profile: LoadProfile, hot_products: list[str], workdir: Path, scenario: str = "sale"
+) -> LoadResult:
+    """Ramp `profile.users` users of `scenario` up at `spawn_rate` a second; keep them `seconds`."""
     workdir.mkdir(parents=True, exist_ok=True)
     tally = workdir / "status-classes.json"
     command = [
@@ -58,6 +67,7 @@ def run_locust(host: str, profile: LoadProfile, hot_products: list[str], workdir
         "--csv", str(workdir / "locust"),
         "--only-summary",
         "--exit-code-on-error", "0",
+        *SCENARIOS[scenario],
     ]  # fmt: skip
     environment = {"LOAD_HOT_PRODUCTS": ",".join(hot_products), "LOAD_TALLY_PATH": str(tally)}
     result = subprocess.run(  # noqa: S603 - our own command line

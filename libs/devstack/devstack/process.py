@@ -73,6 +73,11 @@ class BackgroundServer(ABC):
         return f"{LOCALHOST}:{self.port}"
 
     @property
+    def pid(self) -> int | None:
+        """The server's process id, which is also its process group's (None until started)."""
+        return self._process.pid if self._process is not None else None
+
+    @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 

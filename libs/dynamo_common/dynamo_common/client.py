@@ -60,6 +60,8 @@ def make_client(settings: DynamoSettings) -> Any:
         read_timeout=settings.read_timeout,
         retries={"mode": "adaptive", "total_max_attempts": settings.max_attempts},
         tcp_keepalive=True,
+        # DynamoDB validates every request itself; checking it here too costs CPU on every call.
+        parameter_validation=False,
     )
     session = boto3.session.Session()
     extra: dict[str, Any] = {}

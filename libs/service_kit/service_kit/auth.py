@@ -8,6 +8,10 @@ with the internal scope, and it is accepted only on internal paths.
 from __future__ import annotations
 
 import functools
+import hashlib
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +29,7 @@ INTERNAL_SCOPE = "shopsmart/internal"
 GROUPS_CLAIM = "cognito:groups"
 TOKEN_VERIFIER_EXTENSION = "shopsmart.token_verifier"  # noqa: S105 - a registry key, not a secret
 JWKS_CACHE_SECONDS = 300
+VERIFIED_TOKENS_KEPT = 10_000
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,11 +79,53 @@ def jwks_source(jwks_url: str) -> jwt.PyJWKClient | FileJwks:
     return jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=JWKS_CACHE_SECONDS)
 
 
+class VerifiedTokens:
+    """Callers of tokens already verified, each kept until its token expires (at most `size`).
+
+    Keyed by a SHA-256 digest of the whole token, so only the exact token that was verified is
+    ever answered from here (any changed byte misses) and no token is held in memory. Checking an
+    RS256 signature is most of what a request's authentication costs, and a buyer's token, like
+    the service credential, is presented on every request until it expires.
+    """
+
+    def __init__(self, size: int = VERIFIED_TOKENS_KEPT, clock: Callable[[], float] = time.time):
+        self._size = size
+        self._clock = clock
+        self._callers: OrderedDict[bytes, tuple[Caller, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(token: str) -> bytes:
+        return hashlib.sha256(token.encode()).digest()
+
+    def get(self, token: str) -> Caller | None:
+        key = self._key(token)
+        with self._lock:
+            found = self._callers.get(key)
+            if found is None:
+                return None
+            caller, expires_at = found
+            if self._clock() >= expires_at:
+                del self._callers[key]
+                return None
+            self._callers.move_to_end(key)
+            return caller
+
+    def keep(self, token: str, caller: Caller, expires_at: float) -> None:
+        key = self._key(token)
+        with self._lock:
+            self._callers[key] = (caller, expires_at)
+            self._callers.move_to_end(key)
+            while len(self._callers) > self._size:
+                self._callers.popitem(last=False)
+
+
 class TokenVerifier:
     """Verifies bearer tokens; the JWKS is fetched on first use and cached.
 
     `audience` lists the accepted app clients (comma-separated). Cognito puts the client in `aud`
     on ID tokens but in `client_id` on access tokens (which have no `aud`), so either is accepted.
+    A verified token's caller is kept until the token expires (see `VerifiedTokens`).
     """
 
     def __init__(self, jwks_url: str, issuer: str, audience: str, leeway_seconds: int = 30):
@@ -86,8 +133,17 @@ class TokenVerifier:
         self._issuer = issuer
         self._audiences = frozenset(part.strip() for part in audience.split(",") if part.strip())
         self._leeway = leeway_seconds
+        self._verified = VerifiedTokens()
 
     def verify(self, token: str) -> Caller:
+        caller = self._verified.get(token)
+        if caller is None:
+            caller, expires_at = self._verify_signed(token)
+            # Kept only until the token's own expiry, without the leeway a first check allows.
+            self._verified.keep(token, caller, expires_at)
+        return caller
+
+    def _verify_signed(self, token: str) -> tuple[Caller, float]:
         try:
             signing_key = self._jwks.get_signing_key_from_jwt(token)
             claims = jwt.decode(
@@ -104,11 +160,12 @@ class TokenVerifier:
             raise Unauthorized(f"Invalid token: {exc}") from exc
         if not self._audiences & _clients_of(claims):
             raise Unauthorized("Invalid token: it was issued for another audience.")
-        return Caller(
+        caller = Caller(
             subject=str(claims["sub"]),
             groups=frozenset(claims.get(GROUPS_CLAIM) or ()),
             scopes=frozenset(str(claims.get("scope", "")).split()),
         )
+        return caller, float(claims["exp"])
 
 
 def _clients_of(claims: dict[str, Any]) -> set[str]:

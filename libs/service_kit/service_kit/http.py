@@ -46,6 +46,9 @@ def pooled_session(retry: Retry, pool_size: int, pools: int = 1) -> requests.Ses
     """A requests session with keep-alive pools of `pool_size` connections and `retry` on both
     schemes: the one way services and the gateway open connections to each other."""
     session = requests.Session()
+    # Peers are addressed directly: no proxy or netrc lookups in the environment, which requests
+    # would otherwise repeat on every call (a tenth of a checkout's CPU in the orders service).
+    session.trust_env = False
     adapter = HTTPAdapter(pool_connections=pools, pool_maxsize=pool_size, max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

@@ -31,7 +31,9 @@ from products_service.catalogue import Product, ProductExists, ProductNotFound
 from service_kit.problems import Conflict
 
 MAX_WRITE_ATTEMPTS = 5
-BULK_WRITE_WORKERS = 4
+# Batch writes in flight at once while seeding. Each waits mostly on DynamoDB, so many overlap
+# even on two cores: measured on DynamoDB Local, 4 gave 4.6x a put-item loop, 8 gave 6.5x, 16 10.2x.
+BULK_WRITE_WORKERS = 16
 CATEGORY_COUNTERS = "#categories"
 COUNTER_PREFIX = "#category#"
 PRODUCT_COUNT = "ProductCount"

@@ -202,6 +202,21 @@ class ReservationRepository:
         except ConditionFailed as exc:
             raise ReservationTaken(_reservation_or_none(exc.item)) from exc
 
+    def commit_reserved(self, order_id: str) -> Reservation:
+        """RESERVED → COMMITTED in one conditional write, with no read first; the stock stays taken.
+
+        Raises StatusMoved with the reservation as it is (None when the order has none).
+        """
+        change = self._status_change(
+            order_id, ReservationStatus.RESERVED, ReservationStatus.COMMITTED, utc_now()
+        )
+        try:
+            with translated_errors():
+                response = self._client.update_item(**change, ReturnValues="ALL_NEW")
+        except ConditionFailed as exc:
+            raise StatusMoved(_reservation_or_none(exc.item)) from exc
+        return reservation_from_item(response["Attributes"])
+
     def change_status(
         self, current: Reservation, target: ReservationStatus, give_back: bool, skip: frozenset[str]
     ) -> Reservation:
@@ -211,17 +226,7 @@ class ReservationRepository:
         StatusMoved, ProductsGone or WriteContended.
         """
         now = utc_now()
-        status_change = {
-            "TableName": self.table_name,
-            "Key": reservation_key(current.order_id),
-            "UpdateExpression": "SET #status = :target, #updated = :now",
-            "ConditionExpression": "#status = :current",
-            "ExpressionAttributeNames": {"#status": attr.STATUS, "#updated": attr.UPDATED_AT},
-            "ExpressionAttributeValues": expression_values(
-                {":target": target.value, ":now": now, ":current": current.status.value}
-            ),
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
+        status_change = self._status_change(current.order_id, current.status, target, now)
         lines = [line for line in current.lines if line.product_id not in skip] if give_back else []
         if not lines:
             try:
@@ -270,6 +275,21 @@ class ReservationRepository:
                     reservations.append(reservation_from_item(item))
             if start_key is None:
                 return stock, reservations
+
+    def _status_change(
+        self, order_id: str, current: ReservationStatus, target: ReservationStatus, now: str
+    ) -> dict[str, Any]:
+        return {
+            "TableName": self.table_name,
+            "Key": reservation_key(order_id),
+            "UpdateExpression": "SET #status = :target, #updated = :now",
+            "ConditionExpression": "#status = :current",
+            "ExpressionAttributeNames": {"#status": attr.STATUS, "#updated": attr.UPDATED_AT},
+            "ExpressionAttributeValues": expression_values(
+                {":target": target.value, ":now": now, ":current": current.value}
+            ),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
 
     def _take(self, line: ReservedLine, now: str) -> dict[str, Any]:
         return {

@@ -248,17 +248,24 @@ def release(repository: ReservationRepository, order_id: str, sleep: Sleep = tim
     With no reservation at all a RELEASED tombstone is written, so a reserve arriving late for
     the order can never take stock afterwards.
     """
-    return _take_step(repository, order_id, _RELEASE, sleep)
+    return _take_step(repository, order_id, _RELEASE, sleep, repository.find(order_id))
 
 
 def commit(repository: ReservationRepository, order_id: str, sleep: Sleep = time.sleep) -> Reservation:
-    """Mark a RESERVED order's stock as sold; it stays taken."""
-    return _take_step(repository, order_id, _COMMIT, sleep)
+    """Mark a RESERVED order's stock as sold; it stays taken.
+
+    Every checkout commits, and its reservation is RESERVED then, so the write is tried first
+    without reading; only when it is refused does the old image it returns decide what next.
+    """
+    try:
+        return repository.commit_reserved(order_id)
+    except StatusMoved as moved:
+        return _take_step(repository, order_id, _COMMIT, sleep, moved.current)
 
 
 def return_stock(repository: ReservationRepository, order_id: str, sleep: Sleep = time.sleep) -> Reservation:
     """Give a cancelled order's stock back, whether it was only reserved or already sold."""
-    return _take_step(repository, order_id, _RETURN, sleep)
+    return _take_step(repository, order_id, _RETURN, sleep, repository.find(order_id))
 
 
 def reservation_of(repository: ReservationRepository, order_id: str) -> Reservation:
@@ -269,9 +276,15 @@ def reservation_of(repository: ReservationRepository, order_id: str) -> Reservat
     return reservation
 
 
-def _take_step(repository: ReservationRepository, order_id: str, step: _Step, sleep: Sleep) -> Reservation:
-    """Apply `step` once; a repeat, or a step another request already took, answers unchanged."""
-    current = repository.find(order_id)
+def _take_step(
+    repository: ReservationRepository,
+    order_id: str,
+    step: _Step,
+    sleep: Sleep,
+    current: Reservation | None,
+) -> Reservation:
+    """Apply `step` to the reservation as last read (`current`) once; a repeat, or a step another
+    request already took, answers unchanged."""
     deleted: frozenset[str] = frozenset()
     for attempt in range(MAX_TRANSITION_ATTEMPTS):
         if current is None:

@@ -20,6 +20,7 @@ from products_service.reservations import (
     Reservation,
     ReservationBusy,
     ReservationConflict,
+    ReservationNotFound,
     ReservationStatus,
     StockPosition,
     commit,
@@ -310,3 +311,42 @@ def test_a_repeated_step_answers_exactly_as_the_first(catalogue, repository):
     assert release(repository, "order-1") == returned
     with pytest.raises(ReservationConflict):
         commit(repository, "order-1")
+
+
+class CountingClient:
+    """Counts the DynamoDB calls made through it, by operation."""
+
+    def __init__(self, client: Any):
+        self._client = client
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            return method(*args, **kwargs)
+
+        return call
+
+
+def test_committing_a_reserved_order_is_one_write_and_no_read(catalogue, repository, dynamodb):
+    reserved, _ = reserve(repository, "order-1", {"teapot": 1, "mug": 2})
+    counting = CountingClient(dynamodb)
+    committed = commit(ReservationRepository(counting, repository.table_name), "order-1")
+    assert counting.calls == ["update_item"]
+    assert committed.status is ReservationStatus.COMMITTED
+    assert committed.lines == reserved.lines
+    assert repository.find("order-1") == committed
+
+
+def test_a_commit_refused_by_its_write_answers_from_the_old_image(catalogue, repository, dynamodb):
+    reserve(repository, "order-1", {"mug": 1})
+    released = release(repository, "order-1")
+    counting = CountingClient(dynamodb)
+    with pytest.raises(ReservationConflict, match="RELEASED"):
+        commit(ReservationRepository(counting, repository.table_name), "order-1")
+    assert counting.calls == ["update_item"]  # the refused write's old image said why
+    assert repository.find("order-1") == released
+    with pytest.raises(ReservationNotFound):
+        commit(repository, "never-reserved")

@@ -1,0 +1,116 @@
+"""Flame graphs of the services under load, sampled by py-spy from outside the processes.
+
+py-spy samples only the thread holding the GIL in each process, so each graph shows where a
+service's Python CPU goes, master and workers together (time in C code that released the GIL,
+such as waiting on a socket, is left out). Sampling costs CPU of its own, so a profiled run's
+figures are not the ones to report. `python -m bench.profile flame.svg` lists the functions with
+the most samples of their own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+SAMPLES_PER_SECOND = 97  # prime, so sampling does not beat in step with anything periodic
+
+
+def py_spy() -> str:
+    found = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(found).exists():
+        raise RuntimeError("py-spy is not installed; `make install` installs it from requirements-dev.txt")
+    return found
+
+
+@contextmanager
+def flame_graphs(pids: Mapping[str, int], directory: Path, label: str, log_dir: Path) -> Iterator[list[Path]]:
+    """Record one flame graph per named server while the block runs: `flame-<name>-<label>.svg`;
+    py-spy's own messages go to `log_dir`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    recorders: list[subprocess.Popen[bytes]] = []
+    outputs = [directory / f"flame-{name}-{label}.svg" for name in pids]
+    try:
+        for (name, pid), output in zip(pids.items(), outputs, strict=True):
+            recorders.append(
+                subprocess.Popen(  # noqa: S603 - our own command line, no shell
+                    [
+                        py_spy(),
+                        "record",
+                        "--pid",
+                        str(pid),
+                        "--subprocesses",
+                        "--nonblocking",
+                        # Only the thread holding the GIL: on a busy machine runnable threads
+                        # waiting for a core would otherwise count as working.
+                        "--gil",
+                        "--rate",
+                        str(SAMPLES_PER_SECOND),
+                        "--format",
+                        "flamegraph",
+                        "--output",
+                        str(output),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=(log_dir / f"py-spy-{name}.log").open("wb"),
+                )
+            )
+        yield outputs
+    finally:
+        for recorder in recorders:
+            recorder.send_signal(signal.SIGINT)  # py-spy writes its graph when interrupted
+        for recorder in recorders:
+            recorder.wait(timeout=60)
+
+
+_FRAME = re.compile(
+    r'<g><title>(?P<title>[^<]*)</title><rect x="[^"]*" y="(?P<y>[\d.]+)"'
+    r'[^>]*fg:x="(?P<x>\d+)" fg:w="(?P<w>\d+)"'
+)
+_NAME = re.compile(r"^(?P<name>.*) \((?P<where>[^()]*?)(?::\d+)?\) \([\d,]+ samples?, [\d.]+%\)$")
+
+
+def self_samples(svg: str) -> Counter[str]:
+    """Samples spent in each function itself (not in what it called), from a py-spy flame graph."""
+    frames = []
+    for match in _FRAME.finditer(svg):
+        named = _NAME.match(html.unescape(match["title"]))
+        if named:
+            frames.append(
+                (float(match["y"]), int(match["x"]), int(match["w"]), named["name"], named["where"])
+            )
+    by_row: dict[float, list[tuple[int, int]]] = {}
+    for y, x, width, _, _ in frames:
+        by_row.setdefault(y, []).append((x, width))
+    rows = sorted(by_row)
+    step = rows[1] - rows[0] if len(rows) > 1 else 0.0
+    totals: Counter[str] = Counter()
+    for y, x, width, name, where in frames:
+        children = sum(w for cx, w in by_row.get(y + step, ()) if x <= cx < x + width)
+        totals[f"{name} ({where})"] += width - children
+    return totals
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=self_samples.__doc__)
+    parser.add_argument("graph", type=Path)
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args(argv)
+    totals = self_samples(args.graph.read_text())
+    everything = sum(totals.values()) or 1
+    for function, samples in totals.most_common(args.top):
+        print(f"{100 * samples / everything:5.1f}%  {function}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""Throughput of a sale: N buyers, each adding a line and checking out, as fast as they can.
+
+The same number of threads then issue the raw DynamoDB calls of that one-line checkout (the cart
+put and the saga's minimal calls, see `checkout.CheckoutBench.raw_checkout`) on the same
+DynamoDB Local. The two sides alternate in rounds, so both see the same machine. Besides
+checkouts/s and latency, each side's server CPU per checkout is read from /proc for every
+process group (gunicorn master + workers of each service, DynamoDB Local's java): CPU time holds
+up on a busy machine where wall time does not.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import urllib3
+
+from bench.checkout import CheckoutBench
+from bench.cpu import ServerCpu, machine_load
+from bench.measure import Latencies, emf_costs, expect_status, median
+from bench.stack import PEER
+from devstack import mint_token
+from dynamo_common import metered
+
+DEFAULT_BUYERS = 16
+DEFAULT_SECONDS = 20.0
+ROUNDS = 2
+
+
+@dataclass
+class SideTally:
+    """Everything one side's buyers did, over all its rounds."""
+
+    latencies_ms: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    request_ids: list[str] = field(default_factory=list)
+    capacity_units: list[Decimal] = field(default_factory=list)
+    dynamodb_calls: list[int] = field(default_factory=list)
+    errors: list[BaseException] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_cpu(self, used: dict[str, float]) -> None:
+        for name, seconds in used.items():
+            self.cpu_seconds[name] = self.cpu_seconds.get(name, 0.0) + seconds
+
+    def figures(self) -> dict[str, Any]:
+        checkouts = len(self.latencies_ms)
+        per_process = {
+            name: round(seconds * 1000 / checkouts, 2)
+            for name, seconds in sorted(self.cpu_seconds.items())
+            if name != PEER
+        }
+        return {
+            "checkouts": checkouts,
+            "seconds": round(self.seconds, 2),
+            "checkouts_per_second": round(checkouts / self.seconds, 1),
+            "latency": Latencies(self.latencies_ms).summary(),
+            "server_cpu_ms_per_checkout": {
+                "total": round(sum(per_process.values()), 2),
+                "python_services": round(
+                    sum(ms for name, ms in per_process.items() if name != "dynamodb"), 2
+                ),
+                "by_process": per_process,
+            },
+            "dynamodb_calls_per_checkout": median([Decimal(calls) for calls in self.dynamodb_calls]),
+            "capacity_units_per_checkout": median(self.capacity_units),
+        }
+
+
+class ThroughputBench:
+    """Services against raw calls at `buyers` concurrent buyers, `seconds` for each side."""
+
+    def __init__(
+        self, checkout: CheckoutBench, buyers: int = DEFAULT_BUYERS, seconds: float = DEFAULT_SECONDS
+    ):
+        self.checkout = checkout
+        self.stack = checkout.stack
+        self.buyers = buyers
+        self.seconds = seconds
+        self.cpu = ServerCpu(self.stack.pids)
+        self.http = urllib3.PoolManager(maxsize=buyers, timeout=30.0)
+        self.product_ids = list(checkout.catalogue)
+
+    def run(self) -> dict[str, Any]:
+        services, raw = SideTally(), SideTally()
+        load_before = machine_load()
+        for _ in range(ROUNDS):
+            self._round(services, self._service_buyer)
+            self._round(raw, self._raw_buyer)
+        costs = emf_costs(self.stack.service_logs, services.request_ids)
+        services.capacity_units = [cost.capacity_units for cost in costs]
+        services.dynamodb_calls = [cost.calls for cost in costs]
+        service_figures, raw_figures = services.figures(), raw.figures()
+        return {
+            "buyers": self.buyers,
+            "seconds_per_side": self.seconds,
+            "machine_before": load_before,
+            "machine_after": machine_load(),
+            "services": service_figures,
+            "raw_calls": raw_figures,
+            "throughput_ratio": round(
+                service_figures["checkouts_per_second"] / raw_figures["checkouts_per_second"], 3
+            ),
+        }
+
+    def _round(self, tally: SideTally, buyer: Callable[[int, float, SideTally], None]) -> None:
+        before = self.cpu.snapshot()
+        started = time.perf_counter()
+        deadline = time.monotonic() + self.seconds / ROUNDS
+
+        def buy(number: int) -> None:
+            try:
+                buyer(number, deadline, tally)
+            except Exception as exc:
+                with tally.lock:
+                    tally.errors.append(exc)
+
+        threads = [threading.Thread(target=buy, args=(number,), daemon=True) for number in range(self.buyers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        tally.seconds += time.perf_counter() - started
+        tally.add_cpu(self.cpu.snapshot().since(before))
+        if tally.errors:
+            raise RuntimeError(f"{len(tally.errors)} buyers failed; the first: {tally.errors[0]}")
+
+    def _service_buyer(self, number: int, deadline: float, tally: SideTally) -> None:
+        user_id = f"buyer-{number}-{uuid.uuid4().hex[:8]}"
+        token = mint_token(user_id, keys=self.stack.keys)
+        urls = self.stack.urls
+        while time.monotonic() < deadline:
+            request_id = uuid.uuid4().hex
+            headers = {
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+                "X-Request-ID": request_id,
+            }
+            line = json.dumps({"product_id": random.choice(self.product_ids), "quantity": 1})
+            started = time.perf_counter()
+            expect_status(self.http, 200, "POST", f"{urls['cart']}/cart/items", headers, line)
+            expect_status(
+                self.http,
+                201,
+                "POST",
+                f"{urls['orders']}/orders",
+                {**headers, "Idempotency-Key": uuid.uuid4().hex},
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+            with tally.lock:
+                tally.latencies_ms.append(elapsed)
+                tally.request_ids.append(request_id)
+
+    def _raw_buyer(self, number: int, deadline: float, tally: SideTally) -> None:
+        user_id = f"raw-buyer-{number}-{uuid.uuid4().hex[:8]}"
+        while time.monotonic() < deadline:
+            product_id = random.choice(self.product_ids)
+            started = time.perf_counter()
+            with metered() as meter:
+                self.checkout.raw_checkout(user_id, [product_id])
+            elapsed = (time.perf_counter() - started) * 1000
+            with tally.lock:
+                tally.latencies_ms.append(elapsed)
+                tally.capacity_units.append(meter.total_units)
+                tally.dynamodb_calls.append(meter.calls)
