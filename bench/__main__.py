@@ -1,8 +1,11 @@
-"""`make bench`: each service call against the raw DynamoDB calls it wraps, measured in one run.
+"""`make bench`: the services against their floors, measured in one run.
 
-Writes bench/results.json and bench/results.png. Each pair is alternated call by call on one
-DynamoDB Local, so the ratio holds even when the machine is busy; absolute milliseconds alone
-mean little here.
+Reads against a minimal Flask + boto3 peer app and the raw DynamoDB calls, alternated call by
+call; a sale's throughput and server CPU per checkout against the raw calls of the same
+checkout, alternated in rounds; a one-product sale and the stock-shard model; checkout by cart
+size, seeding and catalogue growth. Writes bench/results.json, bench/results.png and
+bench/hot-product.png. Ratios measured in one run hold when the machine is busy; absolute
+milliseconds alone mean little here.
 """
 
 from __future__ import annotations
