@@ -1,8 +1,4 @@
-"""A short sale event through the gateway on the session's stack: no 5xx, and a clean audit.
-
-It runs the hot-product scenario, whose shoppers browse and buy every hot product while most
-buyers go for the first one, so both kinds of load user are exercised.
-"""
+"""A short sale event through the gateway on the session's stack: no 5xx, and a clean audit."""
 
 from __future__ import annotations
 
@@ -33,7 +29,7 @@ def test_a_short_sale_sells_no_more_than_the_stock(
         assert answer.status_code == 201, answer.text
         hot[answer.json()["product_id"]] = HOT_STOCK
 
-    result = run_locust(gateway, SHORT_SALE, list(hot), tmp_path, scenario="hot-product")
+    result = run_locust(gateway, SHORT_SALE, list(hot), tmp_path)
     settle_orders(stack_variables, dynamo_client, dynamo_settings, "load-")
     report = audit(dynamo_client, dynamo_settings, hot, "load-")
 
