@@ -25,7 +25,7 @@ define service_pipeline
 	$(call pytest_tier,$(1),services/$(1) -q)
 endef
 
-.PHONY: help install run token seed test lint unit integration browser faults bench load clean \
+.PHONY: help install run token seed test lint unit integration browser faults fuzz bench load clean \
 	test-products test-cart test-orders test-gateway
 
 help: ## List the targets
@@ -87,6 +87,9 @@ integration: $(STAMP) ## The services under gunicorn against a real DynamoDB Loc
 browser: $(STAMP) ## The web shop in a real Chromium (Playwright) against the whole stack
 	scripts/ensure-chromium
 	$(call pytest_tier,browser,tests/browser -q)
+
+fuzz: $(STAMP) ## schemathesis, 100 examples an operation and 100 stateful scenarios a service (the integration tier runs 10)
+	SHOPSMART_FUZZ_EXAMPLES=$(or $(EXAMPLES),100) $(call pytest_tier,fuzz,tests/fuzz -q --durations=0)
 
 bench: $(STAMP) ## Reads, sale throughput and CPU per checkout against their floors: bench/results.json
 	$(BIN)/python -m bench

@@ -7,4 +7,10 @@ if [ -n "${SHOPSMART_SERVICE_TOKEN_FILE:-}" ]; then
   SHOPSMART_SERVICE_TOKEN="$(cat "$SHOPSMART_SERVICE_TOKEN_FILE")"
   export SHOPSMART_SERVICE_TOKEN
 fi
+# gunicorn's request limits, and a worker answering its own refusals (an over-long request line,
+# too many headers) as problem+json: see service_kit/server.py. Flags on the command line still win.
+if [ -z "${GUNICORN_CMD_ARGS:-}" ]; then
+  GUNICORN_CMD_ARGS="$(python -m service_kit.server)"
+  export GUNICORN_CMD_ARGS
+fi
 exec "$@"

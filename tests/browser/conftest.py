@@ -116,7 +116,8 @@ class ShopApi:
 
     def reprice(self, product_id: str, price: str) -> dict[str, Any]:
         """Change a product's price, as an admin would."""
-        return self._call("PATCH", f"/products/{product_id}", 200, json={"price": price}, headers=self._admin)
+        headers = {**self._admin, "If-Match": "*"}  # whatever version it is at
+        return self._call("PATCH", f"/products/{product_id}", 200, json={"price": price}, headers=headers)
 
     def stock(self, product_id: str) -> int:
         return self._call("GET", f"/products/{product_id}", 200)["inventory_count"]

@@ -10,6 +10,8 @@ its fault, then checks that the stack healed by itself and the shop's books bala
 
 from __future__ import annotations
 
+import csv
+import re
 import secrets
 import tempfile
 import time
@@ -55,6 +57,41 @@ HEAL_SECONDS = 60
 # whole shop several times slower. A RAM disk still outlives a restart of DynamoDB Local.
 RAM_DISK = Path("/dev/shm")
 ALLOWED_DURING_FAULTS = {503}
+# The only failures a shopper may meet during a fault, as locust reports them: a 503 with
+# Retry-After (come back shortly), on any call or on the checkout, which judges its own answers.
+# Anything else (a 4xx the shop should not answer, a task that raised) fails the test.
+ALLOWED_LOCUST_FAILURES = (
+    re.compile(r"^HTTPError\('503 Server Error"),
+    re.compile(r"^CatchResponseError\('checkout answered 503:"),
+)
+
+
+@dataclass(frozen=True)
+class Sale:
+    """What the shoppers of one sale met: locust's tally, and each failure and task exception."""
+
+    load: LoadResult
+    failures: list[dict[str, str]]
+    exceptions: list[dict[str, str]]
+
+    @classmethod
+    def read(cls, load: LoadResult, workdir: Path) -> Sale:
+        return cls(
+            load, _csv_rows(workdir / "locust_failures.csv"), _csv_rows(workdir / "locust_exceptions.csv")
+        )
+
+    @property
+    def unexpected_failures(self) -> list[dict[str, str]]:
+        return [
+            row
+            for row in self.failures
+            if not any(allowed.search(row["Error"]) for allowed in ALLOWED_LOCUST_FAILURES)
+        ]
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as rows:
+        return list(csv.DictReader(rows))
 
 
 @dataclass(frozen=True)
@@ -153,7 +190,7 @@ class FaultStack:
         """Wait until the sale has placed `count` more orders than `since`: checkouts are flowing."""
         wait_until(lambda: self.orders_placed() >= since + count, 30, f"{count} orders placed")
 
-    def sale(self, fault: Callable[[int], None], workdir: Path) -> LoadResult:
+    def sale(self, fault: Callable[[int], None], workdir: Path) -> Sale:
         """A short sale of fresh hot products; `fault(orders before the sale)` runs meanwhile."""
         category = f"Sale {uuid.uuid4().hex[:6]}"
         hot = create_hot_products(self.urls["products"], self.keys, category, HOT_PRODUCTS, HOT_STOCK)
@@ -165,7 +202,7 @@ class FaultStack:
                 fault(before)
             finally:
                 result = load.result(timeout=SALE.seconds + 150)
-        return result
+        return Sale.read(result, workdir)
 
     def wait_until_healed(self) -> None:
         """Every service answers /health/ready with 200 again, with no help from the test."""
@@ -201,10 +238,18 @@ class FaultStack:
         assert placed.status_code == 201, placed.text
         return placed.json()
 
-    def assert_recovered(self, result: LoadResult) -> None:
-        """The checks every fault ends with: no 500, healed, settled, audited clean, open for sale."""
+    def assert_recovered(self, sale: Sale) -> None:
+        """The checks every fault ends with: shoppers met the fault as 503s and nothing else (no
+        500, no unexpected 4xx, no task that raised); then healed, settled, audited clean, open."""
+        result = sale.load
         assert result.requests > 100, result
         assert set(result.server_error_codes) <= ALLOWED_DURING_FAULTS, result.status_classes
+        assert result.server_error_codes.get(503), (
+            "the fault never reached a shopper",
+            result.status_classes,
+        )
+        assert not sale.unexpected_failures, sale.unexpected_failures
+        assert not sale.exceptions, sale.exceptions
         assert not {"connection_error", "0xx"} & set(result.status_classes), result.status_classes
         self.wait_until_healed()
         report = self.settle_and_audit()

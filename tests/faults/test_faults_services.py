@@ -29,7 +29,6 @@ def test_products_killed_and_restarted_mid_sale(fault_stack, tmp_path):
 
     result = fault_stack.sale(kill_products, tmp_path)
 
-    assert result.server_error_codes.get(503), result.status_classes  # shoppers met the outage
     fault_stack.assert_recovered(result)
 
 

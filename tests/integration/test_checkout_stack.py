@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from threading import Barrier
+from typing import Any, TypeVar
 
 import pytest
 import requests
@@ -25,6 +26,8 @@ from products_service.table import TABLE_SPEC as PRODUCTS_TABLE
 
 PROBLEM = "application/problem+json"
 TIMEOUT = 20  # seconds; a hanging service fails the test instead of stalling it
+T = TypeVar("T")
+R = TypeVar("R")
 SERVICE_SCOPE = "shopsmart/internal"
 
 
@@ -123,14 +126,27 @@ def assert_problem(response: requests.Response, status: int) -> dict[str, Any]:
     return body
 
 
+def storm(action: Callable[[T], R], arguments: Iterable[T]) -> list[R]:
+    """`action(argument)` for every argument at once: each thread waits at a barrier until all
+    are ready, so the calls really race instead of trickling in as threads start."""
+    arguments = list(arguments)
+    start = Barrier(len(arguments))
+
+    def when_all_ready(argument: T) -> R:
+        start.wait(timeout=TIMEOUT)
+        return action(argument)
+
+    with ThreadPoolExecutor(max_workers=len(arguments)) as pool:
+        return list(pool.map(when_all_ready, arguments))
+
+
 def test_oversell_storm_sells_exactly_the_stock(shop):
     product = shop.product(stock=10)
     users = [shop.user() for _ in range(50)]
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(lambda user: shop.add(user, product, 1), users))
 
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        responses = list(pool.map(shop.checkout, users))
+    responses = storm(shop.checkout, users)
 
     statuses = Counter(response.status_code for response in responses)
     assert statuses == {201: 10, 409: 40}, [
@@ -155,8 +171,7 @@ def test_idempotency_storm_makes_one_order(shop):
     shop.add(user, product, 1)
     key = fresh_key()
 
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        responses = list(pool.map(lambda _: shop.checkout(user, key), range(20)))
+    responses = storm(lambda _: shop.checkout(user, key), range(20))
 
     statuses = Counter(response.status_code for response in responses)
     assert statuses[201] == 1, [(r.status_code, r.text) for r in responses]

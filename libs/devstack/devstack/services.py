@@ -14,6 +14,7 @@ from pathlib import Path
 from devstack.ports import LOCALHOST
 from devstack.process import BackgroundServer
 from dynamo_common import TableSpec
+from service_kit.server import GUNICORN_LIMITS, PROBLEM_THREAD_WORKER
 
 READINESS_PATH = "/health/ready"
 _GRACEFUL_TIMEOUT_SECONDS = 5
@@ -98,8 +99,10 @@ class ServiceProcess(BackgroundServer):
             "2",
             "--threads",
             "8",
+            # gthread, answering gunicorn's own refusals (over-long request line, too many
+            # headers) as problem+json like the app's.
             "--worker-class",
-            "gthread",
+            PROBLEM_THREAD_WORKER,
             "--graceful-timeout",
             str(_GRACEFUL_TIMEOUT_SECONDS),
             # Callers keep connections open between requests; gunicorn's 2 s default would close
@@ -107,10 +110,7 @@ class ServiceProcess(BackgroundServer):
             "--keep-alive",
             str(KEEP_ALIVE_SECONDS),
             "--no-control-socket",
-            # Unlimited (up to gunicorn's 1 MiB): the app refuses overlong URLs itself, as
-            # problem+json, where gunicorn's own limit would answer with an HTML page.
-            "--limit-request-line",
-            "0",
+            *GUNICORN_LIMITS,
             "--access-logfile",
             "-",
             f"{self.module}:create_app()",

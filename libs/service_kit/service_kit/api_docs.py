@@ -32,7 +32,8 @@ def register_problem_responses(spec: APISpec, problem_schema: type) -> None:
 class SharedProblems(BasePlugin):
     """Documents the problems every operation can answer, whatever its domain: 401 and 403 where it
     demands a token, 400 where it reads a JSON body, and everywhere 414 (an overlong URL) and 503,
-    since each operation reaches its table or a peer service, which may be throttled or down."""
+    since each operation reaches its table or a peer service, which may be throttled or down; and
+    413 where the body may be larger than a service reads."""
 
     def operation_helper(
         self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
@@ -42,7 +43,7 @@ class SharedProblems(BasePlugin):
             if operation.get("security"):
                 statuses += [HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN]
             if "requestBody" in operation:
-                statuses.append(HTTPStatus.BAD_REQUEST)
+                statuses += [HTTPStatus.BAD_REQUEST, HTTPStatus.REQUEST_ENTITY_TOO_LARGE]
             responses = operation.setdefault("responses", {})
             for status in statuses:
                 if status not in responses and str(int(status)) not in responses:
@@ -66,3 +67,18 @@ def decimal_as_string(self: Any, field: fields.Field, **kwargs: Any) -> dict[str
     if isinstance(field, fields.Decimal) and field.as_string:
         return {"type": "string", "format": "decimal"}
     return {}
+
+
+def response_links(status: int, links: dict[str, tuple[str, str, str]]) -> dict[str, Any]:
+    """OpenAPI links from a response, for `@blp.doc(**response_links(...))`: each names the
+    operation (path, method) a client may call next and the parameter its answer fills, e.g.
+    `{"GetProduct": ("/products/{product_id}", "get", "product_id")}` from the body's `product_id`.
+    Stateful fuzzing follows them; clients learn from them what an answer leads to."""
+    documented = {
+        name: {
+            "operationRef": "#/paths/" + path.replace("~", "~0").replace("/", "~1") + f"/{method}",
+            "parameters": {parameter: f"$response.body#/{parameter}"},
+        }
+        for name, (path, method, parameter) in links.items()
+    }
+    return {"responses": {status: {"links": documented}}}

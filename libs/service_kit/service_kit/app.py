@@ -14,8 +14,10 @@ from service_kit.auth import TOKEN_VERIFIER_EXTENSION, TokenVerifier
 from service_kit.errors import refuse_overlong_urls, register_error_handlers
 from service_kit.health import ReadinessCheck, register_health
 from service_kit.http import ClientSettings, ServiceClient, ServiceCredential
+from service_kit.identifiers import ID_CONVERTER, IdConverter, id_parameter_schema
 from service_kit.observability import configure_logging, install_request_observability
 from service_kit.problems import ProblemSchema
+from service_kit.request_guards import guard_request_bodies, keep_private_answers_private
 
 ENV_PREFIX = "SHOPSMART"
 DYNAMODB_EXTENSION = "shopsmart.dynamodb"
@@ -38,6 +40,9 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "OPENAPI_VERSION": "3.0.3",
     "OPENAPI_URL_PREFIX": "/",
     "OPENAPI_JSON_PATH": "openapi.json",
+    # Every request body of the API is a small JSON document; Werkzeug answers a larger one, sent
+    # with Content-Length or chunked, with 413.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
 }
 
 
@@ -86,13 +91,18 @@ def init_service(app: Flask, service_name: str, readiness_check: ReadinessCheck)
     """Wire logging, request ids, metrics, problem+json errors, token checks and health."""
     configure_logging(service_name, app.config["LOG_LEVEL"])
     app.config.setdefault("API_TITLE", f"ShopSmart {service_name}")
+    # Routes name their ids `<id:...>`: a segment that is not an id never reaches a view.
+    app.url_map.converters[ID_CONVERTER] = IdConverter
     api = ShopApi(app)
+    api.register_converter(IdConverter, id_parameter_schema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
     register_error_handlers(app)
     install_request_observability(app, service_name)
     refuse_overlong_urls(app)
+    guard_request_bodies(app)
+    keep_private_answers_private(app)
     if app.config["JWKS_URL"]:
         app.extensions[TOKEN_VERIFIER_EXTENSION] = TokenVerifier(
             app.config["JWKS_URL"], app.config["JWT_ISSUER"], app.config["JWT_AUDIENCE"]

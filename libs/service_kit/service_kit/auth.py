@@ -22,6 +22,7 @@ from urllib.request import url2pathname
 import jwt
 from flask import current_app, g, request
 
+from service_kit.identifiers import ID_RULE, is_valid_id
 from service_kit.problems import Forbidden, Unauthorized
 
 ADMIN_GROUP = "admin"
@@ -160,17 +161,31 @@ class TokenVerifier:
             raise Unauthorized(f"Invalid token: {exc}") from exc
         if not self._audiences & _clients_of(claims):
             raise Unauthorized("Invalid token: it was issued for another audience.")
-        caller = Caller(
-            subject=str(claims["sub"]),
-            groups=frozenset(claims.get(GROUPS_CLAIM) or ()),
-            scopes=frozenset(str(claims.get("scope", "")).split()),
-        )
-        return caller, float(claims["exp"])
+        return caller_of(claims), float(claims["exp"])
+
+
+def caller_of(claims: dict[str, Any]) -> Caller:
+    """The caller a verified token's claims name; Unauthorized when a claim has the wrong shape.
+
+    A correctly signed token can still carry claims no issuer of ours writes (an empty `sub`,
+    groups that are not a list of names): such a token proves nobody, so it is refused.
+    """
+    subject = claims.get("sub")
+    if not is_valid_id(subject):
+        raise Unauthorized(f"Invalid token: 'sub' must be an id ({ID_RULE})")
+    groups = claims.get(GROUPS_CLAIM, [])
+    if not isinstance(groups, list) or not all(isinstance(group, str) for group in groups):
+        raise Unauthorized(f"Invalid token: '{GROUPS_CLAIM}' must be a list of group names.")
+    scope = claims.get("scope", "")
+    if not isinstance(scope, str):
+        raise Unauthorized("Invalid token: 'scope' must be a string of scope names.")
+    return Caller(subject=subject, groups=frozenset(groups), scopes=frozenset(scope.split()))
 
 
 def _clients_of(claims: dict[str, Any]) -> set[str]:
     audience = claims.get("aud")
-    clients = {audience} if isinstance(audience, str) else set(audience or ())
+    listed = [audience] if isinstance(audience, str) else audience if isinstance(audience, list) else []
+    clients = {client for client in listed if isinstance(client, str)}
     if claims.get("token_use") == "access" and isinstance(claims.get("client_id"), str):
         clients.add(claims["client_id"])
     return clients

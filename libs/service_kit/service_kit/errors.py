@@ -20,9 +20,10 @@ from service_kit.problems import (
 
 logger = logging.getLogger("shopsmart.errors")
 
-# Room for every valid request (100 ids of 64 characters in `?ids=` take 6.5 KiB). gunicorn runs
-# with its own request-line limit off, since it answers an overlong line with an HTML page.
-MAX_URL_BYTES = 8192
+# Room for every valid request (100 ids of 64 characters in `?ids=` take 6.5 KiB), and under
+# gunicorn's request-line limit (`service_kit.server.LIMIT_REQUEST_LINE`), so a service answers
+# an over-long URL itself, naming its size; gunicorn's own 414 catches only longer lines.
+MAX_URL_BYTES = 8000
 
 _HTTP_SLUGS = {
     400: "bad-request",

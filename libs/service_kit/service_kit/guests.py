@@ -1,8 +1,10 @@
 """Guest tokens: an opaque, signed identity for a shopper who has not signed in.
 
-A token is a random 128-bit id and an HMAC-SHA256 of it under the guest token secret, so nobody
-without the secret can make one up or turn one guest's token into another's. Tokens are stateless:
-issuing one writes nothing. Each is checked here and nowhere else.
+A token is a random 128-bit id, the moment it expires, and an HMAC-SHA256 of both under the guest
+token secret, so nobody without the secret can make one up, turn one guest's token into another's,
+or extend its life. Tokens are stateless: issuing one writes nothing. Each is checked here and
+nowhere else; a token whose cart was merged into a user's is refused by the cart service, which
+keeps a record of the merge for as long as any token can live (`GUEST_TOKEN_TTL_SECONDS`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app, request
@@ -22,12 +26,16 @@ GUEST_TOKEN_HEADER = "X-Guest-Token"  # noqa: S105 - a header name, not a secret
 GUEST_TOKENS_EXTENSION = "shopsmart.guest_tokens"
 GUEST_ID_BYTES = 16
 MIN_SECRET_LENGTH = 32
+# A week: a guest's lines live a day after their last change, so a shopper who comes back within
+# the week keeps the cart; the page asks for a new token when its old one is refused.
+GUEST_TOKEN_TTL_SECONDS = 7 * 24 * 60 * 60
 # The signed message names its purpose and format, so a MAC made with the same secret for
 # anything else can never pass for a guest token.
-_SIGNED_PREFIX = b"shopsmart-guest-token/v1:"
-# Lower-case hex id, a dot, the unpadded base64url SHA-256 MAC: one spelling per token, so an
-# altered character can never decode to the same id or signature.
-_TOKEN_SHAPE = re.compile(rf"^([0-9a-f]{{{2 * GUEST_ID_BYTES}}})\.([A-Za-z0-9_-]{{43}})$")
+_SIGNED_PREFIX = b"shopsmart-guest-token/v2:"
+# Lower-case hex id, the expiry in Unix seconds (ten digits), the unpadded base64url SHA-256 MAC,
+# separated by dots: one spelling per token, so an altered character can never decode to the same
+# id, expiry or signature.
+_TOKEN_SHAPE = re.compile(rf"([0-9a-f]{{{2 * GUEST_ID_BYTES}}})\.([1-9][0-9]{{9}})\.([A-Za-z0-9_-]{{43}})")
 
 
 @dataclass(frozen=True)
@@ -39,30 +47,44 @@ class GuestToken:
 
 
 class GuestTokens:
-    """Issues and verifies guest tokens under one secret."""
+    """Issues and verifies guest tokens under one secret; each lives `ttl_seconds` from its issue."""
 
-    def __init__(self, secret: str):
+    def __init__(
+        self,
+        secret: str,
+        ttl_seconds: int = GUEST_TOKEN_TTL_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ):
         if len(secret) < MIN_SECRET_LENGTH:
             raise ValueError(f"The guest token secret must be at least {MIN_SECRET_LENGTH} characters.")
+        if not 0 < ttl_seconds <= GUEST_TOKEN_TTL_SECONDS:
+            # A longer life would outlast the cart service's record of a merged cart.
+            raise ValueError(f"A guest token lives 1 to {GUEST_TOKEN_TTL_SECONDS} seconds.")
         self._key = secret.encode()
+        self._ttl = ttl_seconds
+        self._clock = clock
 
     def issue(self) -> GuestToken:
         guest_id = secrets.token_hex(GUEST_ID_BYTES)
-        return GuestToken(guest_id, f"{guest_id}.{self._signature(guest_id)}")
+        expires = str(int(self._clock()) + self._ttl)
+        return GuestToken(guest_id, f"{guest_id}.{expires}.{self._signature(guest_id, expires)}")
 
     def verify(self, token: str) -> str:
-        """The guest id the token proves; Unauthorized when it is malformed, altered or forged."""
-        shape = _TOKEN_SHAPE.match(token)
+        """The guest id the token proves; Unauthorized when it is malformed, altered, forged or
+        expired."""
+        shape = _TOKEN_SHAPE.fullmatch(token)
         if shape is None:
             raise Unauthorized("The guest token is not valid.")
-        guest_id, signature = shape.groups()
-        if not hmac.compare_digest(signature, self._signature(guest_id)):
+        guest_id, expires, signature = shape.groups()
+        if not hmac.compare_digest(signature, self._signature(guest_id, expires)):
             raise Unauthorized("The guest token is not valid.")
+        if int(expires) <= self._clock():
+            raise Unauthorized("The guest token has expired.")
         return guest_id
 
-    def _signature(self, guest_id: str) -> str:
-        digest = hmac.new(self._key, _SIGNED_PREFIX + guest_id.encode(), hashlib.sha256).digest()
-        return _base64url(digest)
+    def _signature(self, guest_id: str, expires: str) -> str:
+        message = _SIGNED_PREFIX + f"{guest_id}.{expires}".encode()
+        return _base64url(hmac.new(self._key, message, hashlib.sha256).digest())
 
 
 def init_guest_tokens(app: Flask) -> GuestTokens | None:
@@ -71,7 +93,7 @@ def init_guest_tokens(app: Flask) -> GuestTokens | None:
     if not secret:
         app.extensions.pop(GUEST_TOKENS_EXTENSION, None)
         return None
-    tokens = GuestTokens(str(secret))
+    tokens = GuestTokens(str(secret), int(app.config.get("GUEST_TOKEN_TTL_SECONDS", GUEST_TOKEN_TTL_SECONDS)))
     app.extensions[GUEST_TOKENS_EXTENSION] = tokens
     return tokens
 

@@ -90,6 +90,12 @@ class PreconditionFailed(Problem):
     status, title, slug = 412, "Precondition Failed", "precondition-failed"
 
 
+class PreconditionRequired(Problem):
+    """A write that must name the version it is based on (`If-Match`) came without one."""
+
+    status, title, slug = 428, "Precondition Required", "precondition-required"
+
+
 class ValidationFailed(Problem):
     """A well-formed body that breaks the schema; `errors` holds the field messages."""
 

@@ -72,6 +72,10 @@ def widgets_blueprint() -> Blueprint:
     def fail(kind: str) -> None:
         raise failures[kind]()
 
+    @blp.route("/things/<id:thing_id>")
+    def thing(thing_id: str) -> dict[str, str]:
+        return {"thing_id": thing_id}
+
     @blp.route("/me")
     @user_required
     def me() -> dict[str, Any]:

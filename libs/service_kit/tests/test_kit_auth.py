@@ -115,9 +115,25 @@ def test_admin_path_without_token_is_401_not_403(client, assert_problem):
     assert_problem(client.delete("/admin"), 401)
 
 
-def test_groups_claim_as_a_string_is_not_admin(client, assert_problem, sign):
-    # frozenset("admin") is a set of letters, so a malformed claim must not grant the group.
-    assert_problem(client.delete("/admin", headers=sign(claims(**{GROUPS_CLAIM: "admin"}))), 403)
+@pytest.mark.parametrize(
+    "malformed",
+    [
+        {GROUPS_CLAIM: "admin"},
+        {GROUPS_CLAIM: [["admin"]]},
+        {GROUPS_CLAIM: {"admin": 1}},
+        {"sub": ""},
+        {"sub": 7},
+        {"sub": "alice\n"},
+        {"sub": "a" * 2100},
+        {"scope": ["shopsmart/internal"]},
+        {"aud": {"shopsmart": 1}},
+        {"aud": [["shopsmart"]]},
+    ],
+    ids=repr,
+)
+def test_a_signed_token_with_malformed_claims_proves_nobody(client, assert_problem, sign, malformed):
+    # frozenset("admin") would be a set of letters, and an empty subject nobody: refused, not guessed.
+    assert_problem(client.delete("/admin", headers=sign(claims(**malformed))), 401)
 
 
 def test_service_credential_is_accepted_on_internal_paths(client, auth_headers):

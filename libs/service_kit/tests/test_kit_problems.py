@@ -19,6 +19,7 @@ EXPECTED = [
     (problems.Conflict, 409, "Conflict", "conflict"),
     (problems.UriTooLong, 414, "URI Too Long", "uri-too-long"),
     (problems.PreconditionFailed, 412, "Precondition Failed", "precondition-failed"),
+    (problems.PreconditionRequired, 428, "Precondition Required", "precondition-required"),
     (problems.ValidationFailed, 422, "Unprocessable Content", "validation-failed"),
     (problems.ServiceUnavailable, 503, "Service Unavailable", "service-unavailable"),
 ]

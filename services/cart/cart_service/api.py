@@ -45,7 +45,7 @@ from cart_service.schemas import (
     LineQuantitySchema,
     MergeResultSchema,
 )
-from service_kit.api_docs import problem_responses
+from service_kit.api_docs import problem_responses, response_links
 from service_kit.auth import current_user, service_required, user_required
 from service_kit.guests import guest_tokens, presented_guest_token, verify_guest_token
 from service_kit.problems import NotFound, ServiceUnavailable, Unauthorized
@@ -59,6 +59,11 @@ BEARER = [{"bearerAuth": []}]
 # The version is part of the path: a breaking change is served as v2 beside v1 (see the README).
 INTERNAL_V1_PREFIX = f"{INTERNAL_PREFIX}/v1"
 BEARER_OR_GUEST = [{"bearerAuth": []}, {GUEST_SECURITY_SCHEME: []}]
+
+LINE_LINKS = {
+    "SetLineQuantity": ("/cart/items/{product_id}", "put", "product_id"),
+    "RemoveLine": ("/cart/items/{product_id}", "delete", "product_id"),
+}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -91,8 +96,16 @@ def _shopper() -> str:
         if token is None or request.headers.get("Authorization"):
             g.cart_owner = _signed_in_owner()
         else:
-            g.cart_owner = guest_owner(verify_guest_token(token))
+            g.cart_owner = _open_guest_cart(token)
     return g.cart_owner
+
+
+def _open_guest_cart(token: str) -> str:
+    """The owner key of the guest `token` proves, while the guest's cart has not been merged."""
+    guest = guest_owner(verify_guest_token(token))
+    if _repository().was_merged(guest):
+        raise Unauthorized("This guest cart was moved into a signed-in shopper's cart.")
+    return guest
 
 
 def shopper_required(view: F) -> F:
@@ -110,16 +123,17 @@ def shopper_required(view: F) -> F:
 class GuestIdentity(MethodView):
     @cart.response(201, GuestTokenSchema)
     @cart.doc(security=[])
-    def post(self) -> dict[str, str]:
+    def post(self) -> tuple[dict[str, str], dict[str, str]]:
         """A new guest identity: send its token as `X-Guest-Token` to keep a cart without signing in.
 
-        Guest lines expire a day after their last change; after signing in, `POST /cart/merge` moves
-        them into the user's cart. Guests cannot check out.
+        The token expires after a week. Guest lines expire a day after their last change; after
+        signing in, `POST /cart/merge` moves them into the user's cart. Guests cannot check out.
         """
         tokens = guest_tokens()
         if tokens is None:
             raise ServiceUnavailable("Guest carts are not available: no guest token secret is configured.")
-        return {"guest_token": tokens.issue().token}
+        # The token is this shopper's alone: no cache may keep it.
+        return {"guest_token": tokens.issue().token}, {"Cache-Control": "no-store"}
 
 
 @cart.route("/cart/merge")
@@ -133,6 +147,8 @@ class GuestCartMerge(MethodView):
         """Move a guest's cart into the signed-in user's: quantities added (at most 99 a line), the
         guest lines removed. Lines that do not fit the 50-line limit stay in the guest's cart and
         are listed in `not_moved`. Safe to repeat and to send concurrently: nothing is added twice.
+        Once every line has moved, the guest token opens no cart (401), and a repeated merge moves
+        nothing.
         """
         user_id = _signed_in_owner()
         guest = guest_owner(verify_guest_token(body["guest_token"]))
@@ -171,13 +187,13 @@ class CartItems(MethodView):
     @cart.arguments(LineAddSchema)
     @cart.response(200, CartLineSchema)
     @problem_responses(cart, 404, 409)
-    @cart.doc(security=BEARER_OR_GUEST)
+    @cart.doc(security=BEARER_OR_GUEST, **response_links(200, LINE_LINKS))
     def post(self, body: dict[str, Any]) -> CartLine:
         """Add a quantity of a product, to its line if the cart has one (at most 99 a line)."""
         return add_to_cart(_repository(), _products(), _shopper(), body["product_id"], body["quantity"])
 
 
-@cart.route("/cart/items/<product_id>")
+@cart.route("/cart/items/<id:product_id>")
 class CartItem(MethodView):
     @shopper_required
     @cart.arguments(LineQuantitySchema)
@@ -197,7 +213,7 @@ class CartItem(MethodView):
         remove_line(_repository(), _shopper(), product_id)
 
 
-@internal.route("/carts/<user_id>")
+@internal.route("/carts/<id:user_id>")
 class InternalCart(MethodView):
     @service_required
     @internal.response(200, CheckoutReadSchema)
@@ -208,7 +224,7 @@ class InternalCart(MethodView):
         return read_for_checkout(_repository(), _checkout_user(user_id))
 
 
-@internal.route("/carts/<user_id>/checkout-removals")
+@internal.route("/carts/<id:user_id>/checkout-removals")
 class CheckoutRemovalsView(MethodView):
     @service_required
     @internal.arguments(CheckoutRemovalsArgsSchema)

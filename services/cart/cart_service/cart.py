@@ -11,7 +11,6 @@ with fakes or with a repository on moto.
 from __future__ import annotations
 
 import random
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from service_kit.identifiers import is_valid_id
 from service_kit.problems import Conflict, NotFound, ValidationFailed
 
 MAX_QUANTITY = 99
@@ -29,9 +29,6 @@ MAX_MERGE_ATTEMPTS = 10
 MERGE_BACKOFF_SECONDS = 0.005
 MERGE_BACKOFF_CAP_SECONDS = 0.2
 GUEST_OWNER_PREFIX = "guest#"
-PRODUCT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-
-_valid_product_id = re.compile(PRODUCT_ID_PATTERN)
 
 
 class ProductNotFound(NotFound):
@@ -212,7 +209,7 @@ def timestamp(moment: datetime) -> str:
 
 
 def is_product_id(product_id: str) -> bool:
-    return bool(_valid_product_id.match(product_id))
+    return is_valid_id(product_id)
 
 
 def view_cart(repository: Any, products: ProductLookup, user_id: str) -> CartView:
@@ -303,9 +300,13 @@ def merge_guest_cart(repository: Any, guest: str, user_id: str) -> MergeOutcome:
     only while the cart has places left (50 lines), and otherwise stays in the guest's cart. Each
     moved guest line is deleted in the same transaction that adds its quantity, on condition that
     neither line changed since it was read: a repeated or concurrent merge finds the line gone (or
-    loses the race, re-reads, and finds it gone), so no quantity is ever counted twice.
+    loses the race, re-reads, and finds it gone), so no quantity is ever counted twice. Once every
+    line has moved, the guest's cart is marked merged: its token opens no cart again, and a
+    repeated merge moves nothing.
     """
     moved: list[BoughtItem] = []
+    if repository.was_merged(guest):
+        return MergeOutcome(moved, [])
     for attempt in range(MAX_MERGE_ATTEMPTS):
         if attempt:
             _pause_after_lost_race(attempt)
@@ -315,6 +316,8 @@ def merge_guest_cart(repository: Any, guest: str, user_id: str) -> MergeOutcome:
         moved += [BoughtItem(move.guest_line.product_id, move.guest_line.quantity) for move in done]
         if len(done) == len(plan.moves):
             left = [BoughtItem(line.product_id, line.quantity) for line in plan.not_moved]
+            if not left:
+                repository.mark_merged(guest)
             return MergeOutcome(moved, left)
     raise CartBusy("The carts are changing too often to merge them; retry.")
 

@@ -7,6 +7,8 @@ the header cannot see: a line whose `ExpiresAt` has passed counts as gone everyw
 header is checked against the live lines (`drop_expired_lines`) before a new line is refused.
 
 A signed-in user's lines live 30 days after their last write, a guest's (owner `guest#<id>`) one day.
+A guest whose cart was wholly merged into a user's gets a marker item (`#Merged`), kept as long as any guest
+token can live, so the guest's token is refused from then on.
 """
 
 from __future__ import annotations
@@ -27,8 +29,11 @@ from dynamo_common import (
     translated_errors,
 )
 from dynamo_common.transactions import CONDITION_FAILED
+from service_kit.guests import GUEST_TOKEN_TTL_SECONDS
 
 CART_HEADER = "#cart"
+# Sorts before the header and every product id, so the line queries (ids after "#cart") skip it.
+GUEST_MERGED_MARKER = "#Merged"
 LINE_TTL_SECONDS = 30 * 24 * 60 * 60
 GUEST_LINE_TTL_SECONDS = 24 * 60 * 60
 TRANSACTION_LIMIT = 100
@@ -170,7 +175,7 @@ class CartRepository:
             "ExpressionAttributeValues": expression_values({":user": user_id}),
         }
         stored_ids = (from_item(item)[attr.PRODUCT_ID] for item in self._query_all(request))
-        product_ids = [product_id for product_id in stored_ids if product_id != CART_HEADER]
+        product_ids = [pid for pid in stored_ids if pid not in (CART_HEADER, GUEST_MERGED_MARKER)]
         now = self._now()
         for chunk in _chunks(product_ids, TRANSACTION_LIMIT - 1):
             deletes = [{"Delete": {"TableName": self.table_name, "Key": _key(user_id, pid)}} for pid in chunk]
@@ -330,6 +335,24 @@ class CartRepository:
                 ),
             }
         }
+
+    def mark_merged(self, guest: str) -> None:
+        """Record that the guest's cart was merged: its token opens no cart from now on."""
+        item = {
+            attr.USER_ID: guest,
+            attr.PRODUCT_ID: GUEST_MERGED_MARKER,
+            attr.EXPIRES_AT: self._now() + GUEST_TOKEN_TTL_SECONDS,
+        }
+        with translated_errors():
+            self._client.put_item(TableName=self.table_name, Item=to_item(item))
+
+    def was_merged(self, guest: str) -> bool:
+        """True when the guest's cart was merged into a user's (a consistent read)."""
+        with translated_errors():
+            response = self._client.get_item(
+                TableName=self.table_name, Key=_key(guest, GUEST_MERGED_MARKER), ConsistentRead=True
+            )
+        return "Item" in response
 
     def ping(self) -> None:
         with translated_errors():

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from cart_service.cart import MAX_LINES, MAX_QUANTITY, PRODUCT_ID_PATTERN
+from cart_service.cart import MAX_LINES, MAX_QUANTITY
+from service_kit.identifiers import id_validator
 
-ORDER_ID_MAX_LENGTH = 128
-# A guest token is about 76 characters; anything much longer is not one.
+# A guest token is 87 characters; anything much longer is not one.
 GUEST_TOKEN_MAX_LENGTH = 256
 
 
@@ -23,7 +23,7 @@ class Money(fields.Decimal):
 
 
 class LineAddSchema(Schema):
-    product_id = fields.String(required=True, validate=validate.Regexp(PRODUCT_ID_PATTERN))
+    product_id = fields.String(required=True, validate=id_validator())
     quantity = _quantity(required=True)
 
 
@@ -112,12 +112,12 @@ class CheckoutReadSchema(Schema):
 
 
 class BoughtItemSchema(Schema):
-    product_id = fields.String(required=True, validate=validate.Regexp(PRODUCT_ID_PATTERN))
+    product_id = fields.String(required=True, validate=id_validator())
     quantity = _quantity(required=True)
 
 
 class CheckoutRemovalsArgsSchema(Schema):
-    order_id = fields.String(required=True, validate=validate.Length(min=1, max=ORDER_ID_MAX_LENGTH))
+    order_id = fields.String(required=True, validate=id_validator())
     read_at = fields.AwareDateTime(
         required=True, metadata={"description": "The `read_at` of the cart read the order was built from."}
     )

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from cart_service import create_app
-from service_kit.guests import GuestTokens
+from service_kit.guests import GUEST_TOKEN_TTL_SECONDS, GuestTokens
 from service_kit.problems import Unauthorized
 
 GUEST_HEADER = "X-Guest-Token"
@@ -65,8 +65,9 @@ def test_a_guest_token_is_issued_without_auth_and_is_unguessable(client):
     tokens = {first.json["guest_token"], second.json["guest_token"]}
     assert len(tokens) == 2
     for token in tokens:
-        guest_id, dot, signature = token.partition(".")
-        assert dot and len(guest_id) == 32 and len(signature) == 43
+        guest_id, expires, signature = token.split(".")
+        assert len(guest_id) == 32 and len(signature) == 43
+        assert 0 < int(expires) - time.time() <= GUEST_TOKEN_TTL_SECONDS
         assert "#" not in token
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from cart_service.api import REPOSITORY_EXTENSION
 from cart_service.cart import CartBusy, CartLine, merge_guest_cart
 from cart_service.repository import MOVES_PER_TRANSACTION
 
@@ -41,6 +42,12 @@ def owner_of(guest: dict[str, str]) -> str:
     return "guest#" + guest[GUEST_HEADER].partition(".")[0]
 
 
+def guest_quantities(client, guest) -> dict[str, int]:
+    """The guest's stored lines, read from the table: after a merge the token opens no cart."""
+    repository = client.application.extensions[REPOSITORY_EXTENSION]
+    return {line.product_id: line.quantity for line in repository.lines(owner_of(guest))}
+
+
 @pytest.fixture
 def catalogue(products):
     for product_id in ("a", "b", "c"):
@@ -65,7 +72,7 @@ def test_merge_adds_quantities_and_removes_the_guest_lines(client, alice, new_gu
         {"product_id": "b", "quantity": 1},
     ]
     assert response.json["not_moved"] == []
-    assert quantities(client, guest) == {}
+    assert guest_quantities(client, guest) == {}
     assert stored(owner_of(guest), "a") is None and stored(owner_of(guest), "b") is None
     assert "LineProductIDs" not in stored(owner_of(guest), "#cart")
     assert stored("alice", "#cart")["LineProductIDs"] == {"a", "b", "c"}
@@ -89,7 +96,7 @@ def test_merged_quantities_are_capped_at_99(client, alice, new_guest, catalogue)
     response = merge(client, alice, guest)
     assert response.status_code == 200
     assert quantities(client, alice) == {"a": 99, "b": 99}
-    assert quantities(client, guest) == {}
+    assert guest_quantities(client, guest) == {}
 
 
 def test_the_50_line_limit_holds_and_lines_that_do_not_fit_stay_with_the_guest(
@@ -114,7 +121,7 @@ def test_the_50_line_limit_holds_and_lines_that_do_not_fit_stay_with_the_guest(
     mine = quantities(client, alice)
     assert len(mine) == 50 and mine["p00"] == 3 and mine["p48"] == 2
     assert len(stored("alice", "#cart")["LineProductIDs"]) == 50
-    assert quantities(client, guest) == {"p50": 2, "p51": 2}
+    assert guest_quantities(client, guest) == {"p50": 2, "p51": 2}
 
     # Once places are free, merging again moves the rest.
     client.delete("/cart/items/p01", headers=alice)
@@ -122,7 +129,7 @@ def test_the_50_line_limit_holds_and_lines_that_do_not_fit_stay_with_the_guest(
     again = merge(client, alice, guest)
     assert again.json["moved"] == [{"product_id": "p50", "quantity": 2}, {"product_id": "p51", "quantity": 2}]
     assert again.json["not_moved"] == []
-    assert quantities(client, guest) == {}
+    assert guest_quantities(client, guest) == {}
     assert len(quantities(client, alice)) == 50
 
 
@@ -162,7 +169,7 @@ def test_a_guest_cart_of_50_lines_moves_in_several_transactions(
     assert transactions == [2 * MOVES_PER_TRANSACTION + 2, 2 * (50 - MOVES_PER_TRANSACTION) + 2]
     assert max(transactions) <= 100
     assert sum(quantities(client, alice).values()) == sum(1 + number % 3 for number in range(50))
-    assert quantities(client, guest) == {}
+    assert guest_quantities(client, guest) == {}
 
 
 def test_a_merge_racing_another_merge_counts_each_line_once(
@@ -190,7 +197,7 @@ def test_a_merge_racing_another_merge_counts_each_line_once(
 
     assert outcome.moved == [] and len(other_tab[1].moved) == 2
     assert quantities(client, alice) == {"a": 3, "b": 3}
-    assert quantities(client, guest) == {}
+    assert guest_quantities(client, guest) == {}
 
 
 def test_a_merge_racing_an_add_to_the_users_line_keeps_both(
@@ -232,7 +239,7 @@ def test_a_merge_racing_the_guest_keeps_what_the_guest_added(
         patch.setattr(repository, "lines", lines_then_the_guest_adds)
         merge_guest_cart(repository, owner_of(guest), "alice")
     assert quantities(client, alice) == {"a": 3}
-    assert quantities(client, guest) == {}
+    assert guest_quantities(client, guest) == {}
 
 
 def test_expired_lines_of_the_user_free_their_places_for_a_merge(
@@ -271,7 +278,7 @@ def test_merge_refuses_a_forged_guest_token(client, alice, new_guest, catalogue,
     token = guest[GUEST_HEADER]
     for forged in (token[:-1], ("b" if token[0] == "a" else "a") + token[1:], token.partition(".")[0]):
         expect_problem(client.post("/cart/merge", json={"guest_token": forged}, headers=alice), 401)
-    assert quantities(client, guest) == {"a": 2}
+    assert guest_quantities(client, guest) == {"a": 2}
     assert quantities(client, alice) == {}
 
 
@@ -282,7 +289,7 @@ def test_merge_needs_a_signed_in_user(client, new_guest, service, catalogue, exp
     expect_problem(client.post("/cart/merge", json=body), 401)
     expect_problem(client.post("/cart/merge", json=body, headers=guest), 401)
     expect_problem(client.post("/cart/merge", json=body, headers=service), 403)
-    assert quantities(client, guest) == {"a": 1}
+    assert guest_quantities(client, guest) == {"a": 1}
 
 
 @pytest.mark.parametrize(
@@ -341,7 +348,7 @@ def test_a_race_lost_between_two_transactions_moves_the_rest_on_a_re_read(
     assert len(outcome.moved) == 50 and outcome.not_moved == []
     mine = quantities(client, alice)
     assert len(mine) == 50 and mine["p49"] == 6 and sum(mine.values()) == 55
-    assert quantities(client, guest) == {}
+    assert guest_quantities(client, guest) == {}
 
 
 def test_carts_that_never_stop_changing_end_the_merge_in_409(monkeypatch):
@@ -354,7 +361,27 @@ def test_carts_that_never_stop_changing_end_the_merge_in_409(monkeypatch):
         def move_lines(self, guest: str, user_id: str, moves: list) -> list:
             return []
 
+        def was_merged(self, guest: str) -> bool:
+            return False
+
     monkeypatch.setattr(rules, "_pause_after_lost_race", lambda attempt: None)
     with pytest.raises(CartBusy) as raised:
         merge_guest_cart(AlwaysRaced(), "guest#g", "alice")
     assert raised.value.status == 409
+
+
+def test_a_merged_guest_token_opens_no_cart_and_a_repeated_merge_moves_nothing(
+    client, alice, new_guest, catalogue
+):
+    guest = new_guest()
+    add(client, guest, "a", 2)
+    assert merge(client, alice, guest).json["moved"] == [{"product_id": "a", "quantity": 2}]
+    refused = [
+        client.get("/cart", headers=guest),
+        client.post("/cart/items", json={"product_id": "b", "quantity": 1}, headers=guest),
+    ]
+    for response in refused:
+        assert response.status_code == 401 and "moved" in response.json["detail"]
+    again = merge(client, alice, guest)
+    assert again.status_code == 200 and again.json["moved"] == []
+    assert quantities(client, alice) == {"a": 2}

@@ -20,9 +20,10 @@ from gateway.front_door import INDEX_FILE, UPSTREAMS_EXTENSION, front_door
 from gateway.routes import PUBLIC_ROUTES
 from gateway.upstreams import Upstreams, UpstreamSettings
 from service_kit.app import load_config
-from service_kit.errors import register_error_handlers
+from service_kit.errors import refuse_overlong_urls, register_error_handlers
 from service_kit.health import register_health
 from service_kit.observability import configure_logging, install_request_observability
+from service_kit.request_guards import guard_request_bodies, keep_private_answers_private
 
 SERVICE_NAME = "gateway"
 # The repository's frontend/ when the gateway runs from a checkout (pip install -e).
@@ -63,6 +64,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[UPSTREAMS_EXTENSION] = Upstreams(_service_urls(app), _upstream_settings(app))
     register_error_handlers(app)
     install_request_observability(app, SERVICE_NAME)
+    refuse_overlong_urls(app)
+    guard_request_bodies(app)
+    keep_private_answers_private(app)
     register_health(app, functools.partial(_check_page, page))
     if _dev_sign_in_enabled(app):
         key_dir = app.config["DEV_SIGNING_KEY_DIR"]

@@ -21,7 +21,7 @@ from orders_service.schemas import (
     OrderPageSchema,
     OrderSchema,
 )
-from service_kit.api_docs import problem_responses
+from service_kit.api_docs import problem_responses, response_links
 from service_kit.auth import current_user, user_required
 from service_kit.guests import presented_guest_token
 from service_kit.problems import PROBLEM_CONTENT_TYPE, Unauthorized
@@ -30,6 +30,10 @@ CHECKOUT_EXTENSION = "orders.checkout"
 REPOSITORY_EXTENSION = "orders.repository"
 CURSOR_EXTENSION = "orders.cursors"
 SIGNED_IN = [{"bearerAuth": []}]
+ORDER_LINKS = {
+    "GetOrder": ("/orders/{order_id}", "get", "order_id"),
+    "CancelOrder": ("/orders/{order_id}/cancel", "post", "order_id"),
+}
 GUEST_CHECKOUT_REFUSED = "Sign in to check out; your cart is kept."
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -106,14 +110,14 @@ class Orders(MethodView):
         description="Short of stock (each short line named), the key reused or still in use",
     )
     @problem_responses(orders, 422)
-    @orders.doc(security=SIGNED_IN)
+    @orders.doc(security=SIGNED_IN, **response_links(201, ORDER_LINKS))
     def post(self, headers: dict[str, Any]) -> Any:
         """Check out the caller's cart; prices and totals come from the products service."""
         order, created = _checkout().place(current_user().subject, headers["idempotency_key"])
         return order_view(order), 201 if created else 200
 
 
-@orders.route("/orders/<order_id>")
+@orders.route("/orders/<id:order_id>")
 class OrderById(MethodView):
     @user_required
     @orders.response(200, OrderSchema)
@@ -124,7 +128,7 @@ class OrderById(MethodView):
         return order_view(_checkout().order_of(current_user().subject, order_id))
 
 
-@orders.route("/orders/<order_id>/cancel")
+@orders.route("/orders/<id:order_id>/cancel")
 class OrderCancellation(MethodView):
     @user_required
     @orders.response(200, OrderSchema)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from service_kit.identifiers import FullMatch
 from service_kit.problems import ProblemSchema
 
 MAX_PAGE_SIZE = 100
@@ -42,7 +43,7 @@ class CheckoutHeadersSchema(Schema):
     idempotency_key = fields.String(
         data_key="Idempotency-Key",
         required=True,
-        validate=validate.Regexp(rf"^[\x21-\x7e]{{1,{MAX_IDEMPOTENCY_KEY_LENGTH}}}$"),
+        validate=FullMatch(rf"^[\x21-\x7e]{{1,{MAX_IDEMPOTENCY_KEY_LENGTH}}}$"),
         metadata={"description": "A fresh value per checkout; repeating it returns the same order."},
     )
 

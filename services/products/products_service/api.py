@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import current_app, request
@@ -14,7 +13,6 @@ from products_service.catalogue import new_product, update_product
 from products_service.repository import ProductRepository
 from products_service.schemas import (
     MAX_IDS_PER_REQUEST,
-    PRODUCT_ID_PATTERN,
     CategoryListSchema,
     ProductCreateSchema,
     ProductListArgsSchema,
@@ -22,19 +20,30 @@ from products_service.schemas import (
     ProductSchema,
     ProductUpdateSchema,
 )
-from service_kit.api_docs import problem_responses
+from service_kit.api_docs import problem_responses, response_links
 from service_kit.auth import admin_required
+from service_kit.identifiers import is_valid_id
 from service_kit.problems import ValidationFailed
 
 REPOSITORY_EXTENSION = "products.repository"
 CURSOR_EXTENSION = "products.cursors"
 CATEGORIES_MAX_AGE_SECONDS = 30
 ADMIN_ONLY = [{"bearerAuth": []}]  # documented per write; auth is checked before the body
+PRODUCT_LINKS = {
+    "GetProduct": ("/products/{product_id}", "get", "product_id"),
+    "ChangeProduct": ("/products/{product_id}", "patch", "product_id"),
+    "DeleteProduct": ("/products/{product_id}", "delete", "product_id"),
+}
+IF_MATCH_PARAMETER = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "description": "The product's ETag as last read.",
+    "schema": {"type": "string", "minLength": 1},
+}
 
 products = Blueprint("products", __name__, description="The catalogue")
 categories = Blueprint("categories", __name__, description="Categories in use")
-
-_valid_product_id = re.compile(PRODUCT_ID_PATTERN)
 
 
 def _repository() -> ProductRepository:
@@ -54,7 +63,7 @@ def _parse_ids(raw: str) -> list[str]:
             f"At most {MAX_IDS_PER_REQUEST} ids at once.",
             errors={"query": {"ids": [f"At most {MAX_IDS_PER_REQUEST} ids."]}},
         )
-    bad = [pid for pid in ids if not _valid_product_id.match(pid)]
+    bad = [pid for pid in ids if not is_valid_id(pid)]
     if bad:
         raise ValidationFailed("Malformed ids.", errors={"query": {"ids": [f"Malformed: {bad[:5]}"]}})
     return ids
@@ -82,7 +91,7 @@ class Products(MethodView):
     @products.arguments(ProductCreateSchema)
     @products.response(201, ProductSchema)
     @problem_responses(products, 409)
-    @products.doc(security=ADMIN_ONLY)
+    @products.doc(security=ADMIN_ONLY, **response_links(201, PRODUCT_LINKS))
     def post(self, fields: dict[str, Any]) -> Any:
         """Create a product (admin)."""
         product = new_product(fields)
@@ -90,7 +99,7 @@ class Products(MethodView):
         return product, {"ETag": product.etag, "Location": f"/products/{product.product_id}"}
 
 
-@products.route("/products/<product_id>")
+@products.route("/products/<id:product_id>")
 class ProductById(MethodView):
     @products.response(200, ProductSchema)
     @problem_responses(products, 404)
@@ -102,10 +111,11 @@ class ProductById(MethodView):
     @admin_required
     @products.arguments(ProductUpdateSchema)
     @products.response(200, ProductSchema)
-    @problem_responses(products, 404, 409, 412)
-    @products.doc(security=ADMIN_ONLY)
+    @problem_responses(products, 404, 409, 412, 428)
+    @products.doc(security=ADMIN_ONLY, parameters=[IF_MATCH_PARAMETER])
     def patch(self, changes: dict[str, Any], product_id: str) -> Any:
-        """Change fields of a product (admin); a stale `If-Match` is refused with 412."""
+        """Change fields of a product (admin); `If-Match` with its ETag is required (428 without
+        it), and a stale one is refused with 412."""
         product = update_product(_repository(), product_id, changes, request.headers.get("If-Match"))
         return product, {"ETag": product.etag}
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from service_kit.problems import Conflict, NotFound, PreconditionFailed
+from service_kit.problems import Conflict, NotFound, PreconditionFailed, PreconditionRequired
 
 MAX_UPDATE_ATTEMPTS = 5
 
@@ -60,10 +60,8 @@ def new_product(fields: dict[str, Any]) -> Product:
     return Product(**values, version=1, created_at=now, updated_at=now)
 
 
-def matches_if_match(if_match: str | None, product: Product) -> bool:
-    """Whether an `If-Match` header allows changing `product` (no header allows it)."""
-    if if_match is None:
-        return True
+def matches_if_match(if_match: str, product: Product) -> bool:
+    """Whether an `If-Match` header allows changing `product`."""
     candidates = [tag.strip() for tag in if_match.split(",")]
     return any(tag == "*" or tag.removeprefix("W/") == product.etag for tag in candidates)
 
@@ -73,16 +71,21 @@ def update_product(
 ) -> Product:
     """Apply `changes` unless the caller's `If-Match` is stale; concurrent writers never lose work.
 
-    Without `If-Match` a write that races another one is re-read and retried; with it, a race ends
-    in 412 because the caller's version is no longer current.
+    `If-Match` is required (428 without it), so nobody overwrites a change they never saw. A race
+    ends in 412 because the caller's version is no longer current; only `If-Match: *` (any
+    version) re-reads and retries.
     """
     for _ in range(MAX_UPDATE_ATTEMPTS):
         current = repository.get(product_id, consistent=True)
+        if if_match is None:
+            raise PreconditionRequired(
+                "Send If-Match with the product's ETag, so a change made meanwhile is not overwritten."
+            )
         if not matches_if_match(if_match, current):
             raise StaleVersion(f"Product {product_id} is at version {current.etag}.")
         updated = current.changed(changes, utc_now())
         if repository.replace(current, updated):
             return updated
-        if if_match is not None:
+        if if_match.strip() != "*":
             raise StaleVersion(f"Product {product_id} changed while it was being updated.")
     raise Conflict(f"Product {product_id} is changing too often to update; retry.")

@@ -6,7 +6,6 @@ ShopSmart service, so a user token gets 403 here even if a route is exposed by m
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import current_app
@@ -14,7 +13,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from products_service.internal_schemas import (
-    ORDER_ID_PATTERN,
     ReservationRequestSchema,
     ReservationSchema,
     StockProblemSchema,
@@ -30,6 +28,7 @@ from products_service.reservations import (
 )
 from service_kit.api_docs import problem_responses
 from service_kit.auth import service_required
+from service_kit.identifiers import ID_RULE, is_valid_id
 from service_kit.problems import PROBLEM_CONTENT_TYPE, ValidationFailed
 from service_kit.routes import INTERNAL_PREFIX
 
@@ -42,18 +41,14 @@ internal = Blueprint(
     "internal", __name__, url_prefix=INTERNAL_V1_PREFIX, description="Stock reservations (services only)"
 )
 
-_valid_order_id = re.compile(ORDER_ID_PATTERN)
-
 
 def _repository() -> ReservationRepository:
     return current_app.extensions[RESERVATIONS_EXTENSION]
 
 
 def _checked(order_id: str) -> str:
-    if not _valid_order_id.match(order_id):
-        raise ValidationFailed(
-            "Malformed order id.", errors={"path": {"order_id": ["1 to 100 of A-Z a-z 0-9 _ -."]}}
-        )
+    if not is_valid_id(order_id):
+        raise ValidationFailed("Malformed order id.", errors={"path": {"order_id": [ID_RULE]}})
     return order_id
 
 

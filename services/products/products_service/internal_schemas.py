@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from products_service.schemas import PRODUCT_ID_PATTERN
+from service_kit.identifiers import id_validator
 from service_kit.problems import ProblemSchema
 
-ORDER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"
 MAX_RESERVATION_LINES = 50
 MAX_LINE_QUANTITY = 99
 
@@ -20,7 +19,7 @@ class Money(fields.Decimal):
 
 
 class ReservationLineRequestSchema(Schema):
-    product_id = fields.String(required=True, validate=validate.Regexp(PRODUCT_ID_PATTERN))
+    product_id = fields.String(required=True, validate=id_validator())
     quantity = fields.Integer(
         required=True, strict=True, validate=validate.Range(min=1, max=MAX_LINE_QUANTITY)
     )
@@ -29,7 +28,7 @@ class ReservationLineRequestSchema(Schema):
 class ReservationRequestSchema(Schema):
     """What an order asks to reserve; prices are never accepted, the catalogue's are used."""
 
-    order_id = fields.String(required=True, validate=validate.Regexp(ORDER_ID_PATTERN))
+    order_id = fields.String(required=True, validate=id_validator())
     items = fields.List(
         fields.Nested(ReservationLineRequestSchema),
         required=True,

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from service_kit.identifiers import id_validator
 
 MAX_IDS_PER_REQUEST = 100
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 MAX_INVENTORY = 1_000_000
-PRODUCT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 PRICE_PATTERN = r"^[0-9]{1,6}(\.[0-9]{1,2})?$"
+# ASCII digits only: Python's Decimal would also read "1_000" and other scripts' digits.
+_PRICE_TEXT = re.compile(PRICE_PATTERN)
 
 
 def _positive_cents(value: Decimal) -> None:
@@ -41,6 +46,11 @@ class Price(fields.Decimal):
             **kwargs,
         )
 
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal | None:
+        if isinstance(value, bool) or (isinstance(value, str) and not _PRICE_TEXT.fullmatch(value)):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
 
 class ProductFields(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
@@ -54,7 +64,7 @@ class ProductFields(Schema):
 class ProductCreateSchema(ProductFields):
     REQUIRED = frozenset({"name", "price", "category", "inventory_count"})
 
-    product_id = fields.String(validate=validate.Regexp(PRODUCT_ID_PATTERN))
+    product_id = fields.String(validate=id_validator())
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
         field_obj.required = field_name in self.REQUIRED

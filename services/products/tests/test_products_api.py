@@ -133,6 +133,9 @@ def test_patch_validates_and_needs_a_field(client, admin, make_product):
     assert_problem(client.patch("/products/p1", json={"price": "1.001"}, headers=admin), 422)
     assert_problem(client.patch("/products/p1", json={"product_id": "p2"}, headers=admin), 422)
     assert_problem(client.patch("/products/missing", json={"price": "1.00"}, headers=admin), 404)
+    # A change that names no version would overwrite what it never saw.
+    assert_problem(client.patch("/products/p1", json={"price": "1.00"}, headers=admin), 428)
+    assert_problem(client.patch("/products/p1%0A", json={"price": "1.00"}, headers=admin), 404)
 
 
 def test_delete_then_404(client, admin, make_product):
@@ -221,7 +224,7 @@ def test_categories_follow_creates_moves_and_deletes(client, admin, make_product
         {"name": "Books", "product_count": 1},
         {"name": "Kitchen", "product_count": 2},
     ]
-    client.patch("/products/c", json={"category": "Kitchen"}, headers=admin)
+    client.patch("/products/c", json={"category": "Kitchen"}, headers={**admin, "If-Match": "*"})
     client.delete("/products/a", headers=admin)
     assert client.get("/categories").json["items"] == [{"name": "Kitchen", "product_count": 2}]
 

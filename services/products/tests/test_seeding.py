@@ -47,7 +47,7 @@ def test_seed_command_loads_everything_once(app, client):
 def test_reseeding_never_resets_changed_stock(app, client, admin):
     run_seed(app)
     product_id = load_catalogue(shipped_catalogue())[0].product_id
-    client.patch(f"/products/{product_id}", json={"inventory_count": 1}, headers=admin)
+    client.patch(f"/products/{product_id}", json={"inventory_count": 1}, headers={**admin, "If-Match": "*"})
     run_seed(app)
     assert client.get(f"/products/{product_id}").json["inventory_count"] == 1
 
