@@ -63,7 +63,7 @@ def test_shared_problems_follow_from_the_operation(spec):
     read = spec["paths"]["/parcels"]["get"]["responses"]
     write = spec["paths"]["/parcels"]["post"]["responses"]
     assert set(read) == {"200", "414", "503"}
-    assert set(write) == {"201", "400", "401", "403", "409", "414", "422", "503"}
+    assert set(write) == {"201", "400", "401", "403", "409", "413", "414", "422", "503"}
     assert write["409"] == {"$ref": "#/components/responses/CONFLICT"}
 
 
