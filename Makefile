@@ -25,8 +25,8 @@ define service_pipeline
 	$(call pytest_tier,$(1),services/$(1) -q)
 endef
 
-.PHONY: help install run token seed test lint unit integration browser faults fuzz bench load clean \
-	test-products test-cart test-orders test-gateway
+.PHONY: help install run token seed test lint unit integration browser faults fuzz images bench load \
+	clean test-products test-cart test-orders test-gateway
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -60,7 +60,7 @@ token: $(STAMP) ## Print a local token: make token USER=alice [GROUPS=admin]
 seed: $(STAMP) ## Add the shipped catalogue to the running local stack (SYNTHETIC=N for N generated)
 	@$(BIN)/python -m devstack seed $(if $(SYNTHETIC),--synthetic $(SYNTHETIC))
 
-test: lint unit integration browser faults ## Every tier: lint, unit, integration, browser, faults
+test: lint unit integration browser faults images ## Every tier: lint, unit, integration, browser, faults, images
 
 lint: $(STAMP) ## ruff: lint and formatting
 	$(BIN)/ruff check .
@@ -82,7 +82,7 @@ test-gateway: $(STAMP) ## The gateway's pipeline: lint and its unit tests
 	$(call service_pipeline,gateway)
 
 integration: $(STAMP) ## The services under gunicorn against a real DynamoDB Local
-	$(call pytest_tier,integration,tests -m integration --ignore=tests/browser --ignore=tests/faults -q)
+	$(call pytest_tier,integration,tests -m integration --ignore=tests/browser --ignore=tests/faults --ignore=tests/images -q)
 
 browser: $(STAMP) ## The web shop in a real Chromium (Playwright) against the whole stack
 	scripts/ensure-chromium
@@ -90,6 +90,11 @@ browser: $(STAMP) ## The web shop in a real Chromium (Playwright) against the wh
 
 fuzz: $(STAMP) ## schemathesis, 100 examples an operation and 100 stateful scenarios a service (the integration tier runs 10)
 	SHOPSMART_FUZZ_EXAMPLES=$(or $(EXAMPLES),100) $(call pytest_tier,fuzz,tests/fuzz -q --durations=0)
+
+images: $(STAMP) ## The images built with podman from docker/ and the shop run from them (needs root)
+	scripts/ensure-podman
+	scripts/build-base-images
+	$(call pytest_tier,images,tests/images -q)
 
 bench: $(STAMP) ## Reads, sale throughput and CPU per checkout against their floors: bench/results.json
 	$(BIN)/python -m bench
