@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from .conftest import ContainerStack
+from .conftest import REPO_ROOT, BuiltImage, ContainerStack
 
 TIMEOUT = 10
 LONG_RUNNING = ("products", "cart", "orders", "gateway")
@@ -70,6 +70,12 @@ def test_a_shopper_browses_adds_checks_out_and_sees_the_order(container_stack: C
     stock = shop.get(f"{gateway}/products/{product['product_id']}", timeout=TIMEOUT).json()["inventory_count"]
     assert stock == product["inventory_count"] - 2
     assert shop.get(f"{gateway}/cart", timeout=TIMEOUT).json()["items"] == []
+
+
+def test_the_readme_lists_every_image_with_its_size(built_images: dict[str, BuiltImage]) -> None:
+    readme = (REPO_ROOT / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `([^`]+)` \| ([\d.]+ MB) \|$", readme, flags=re.MULTILINE))
+    assert set(rows) == set(built_images)
 
 
 def test_sigterm_stops_each_container_within_its_graceful_timeout(container_stack: ContainerStack) -> None:
