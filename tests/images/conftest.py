@@ -21,6 +21,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import tempfile
 import time
@@ -189,7 +190,7 @@ class ContainerStack:
 
     def start(self) -> None:
         for volume in self.volumes:
-            self.podman("volume", "create", volume)
+            self.podman("volume", "create", "--label", f"{RUN_LABEL}={os.getpid()}", volume)
         long_running = [name for name in self.services if not self._one_shot(name)]
         self.host_ports = {name: free_port() for name in long_running if name != DYNAMODB_SERVICE}
         order = graphlib.TopologicalSorter(
@@ -213,6 +214,7 @@ class ContainerStack:
             self.podman("rm", "--force", "--time=0", *containers, check=False)
         if self.volumes:
             self.podman("volume", "rm", "--force", *self.volumes, check=False)
+        shutil.rmtree(self.work_dir, ignore_errors=True)
 
     def run_options(
         self, service: str, environment: Mapping[str, str], container: str | None = None
@@ -296,23 +298,31 @@ class ContainerStack:
         return self.podman("exec", container, *argv, check=False, timeout=30)
 
 
-def remove_containers_of_dead_runs(podman: Podman) -> None:
-    """Containers left by a run that was killed before it could clean up (its pid is gone)."""
-    listed = podman(
-        "ps", "--all", "--filter", f"label={RUN_LABEL}", "--format", "{{.ID}} {{.Labels}}", check=False
-    )
-    for line in listed.stdout.splitlines():
-        container, _, labels = line.partition(" ")
-        match = re.search(rf"{re.escape(RUN_LABEL)}:(\d+)", labels)
-        if match and not Path(f"/proc/{match[1]}").exists():
-            podman("rm", "--force", "--time=0", container, check=False)
+def remove_leftovers_of_dead_runs(podman: Podman) -> None:
+    """Containers and volumes left by a run that was killed before it could clean up (its pid is
+    gone)."""
+    listings = (("container", ["ps", "--all"], "{{.Names}}"), ("volume", ["volume", "ls"], "{{.Name}}"))
+    for kind, listing, name_field in listings:
+        listed = podman(
+            *listing,
+            "--filter",
+            f"label={RUN_LABEL}",
+            "--format",
+            f"{name_field} {{{{.Labels}}}}",
+            check=False,
+        )
+        for line in listed.stdout.splitlines():
+            name, _, labels = line.partition(" ")
+            match = re.search(rf"{re.escape(RUN_LABEL)}:(\d+)", labels)
+            if match and not Path(f"/proc/{match[1]}").exists():
+                podman(kind, "rm", "--force", name, check=False)
 
 
 @pytest.fixture(scope="session")
 def podman() -> Podman:
     client = Podman()
     client("version")
-    remove_containers_of_dead_runs(client)
+    remove_leftovers_of_dead_runs(client)
     return client
 
 
