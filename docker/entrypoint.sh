@@ -9,9 +9,8 @@ if [ -n "${SHOPSMART_SERVICE_TOKEN_FILE:-}" ] && [ -f "$SHOPSMART_SERVICE_TOKEN_
   export SHOPSMART_SERVICE_TOKEN
 fi
 # gunicorn's request limits, and a worker answering its own refusals (an over-long request line,
-# too many headers) as problem+json: see service_kit/server.py. Flags on the command line still win.
-if [ -z "${GUNICORN_CMD_ARGS:-}" ]; then
-  GUNICORN_CMD_ARGS="$(python -m service_kit.server)"
-  export GUNICORN_CMD_ARGS
-fi
+# too many headers) as problem+json: see service_kit/server.py. They go first so that the image's
+# own GUNICORN_CMD_ARGS (workers, threads, timeouts) and flags on the command line still win.
+GUNICORN_CMD_ARGS="$(python -m service_kit.server) ${GUNICORN_CMD_ARGS:-}"
+export GUNICORN_CMD_ARGS
 exec "$@"

@@ -72,6 +72,16 @@ def test_a_shopper_browses_adds_checks_out_and_sees_the_order(container_stack: C
     assert shop.get(f"{gateway}/cart", timeout=TIMEOUT).json()["items"] == []
 
 
+def test_an_over_long_request_line_is_refused_as_a_problem_by_every_container(
+    container_stack: ContainerStack,
+) -> None:
+    """The entrypoint's gunicorn limits hold in the images: no unlimited request line."""
+    for service in LONG_RUNNING:
+        answer = requests.get(f"{container_stack.url(service)}/products/{'a' * 9000}", timeout=TIMEOUT)
+        assert answer.status_code == 414, (service, answer.status_code, answer.text[:200])
+        assert answer.headers["Content-Type"].startswith("application/problem+json"), service
+
+
 def test_the_readme_lists_every_image_with_its_size(built_images: dict[str, BuiltImage]) -> None:
     readme = (REPO_ROOT / "README.md").read_text()
     rows = dict(re.findall(r"^\| `([^`]+)` \| ([\d.]+ MB) \|$", readme, flags=re.MULTILINE))

@@ -78,8 +78,9 @@ class ProblemSyncWorker(_ProblemAnswers, SyncWorker):
 
 
 def container_options() -> str:
-    """The options a container's gunicorn runs with: the sync worker of this module, the limits."""
-    return " ".join(["--worker-class", PROBLEM_SYNC_WORKER, *GUNICORN_LIMITS])
+    """The options a container's gunicorn runs with: the threaded worker of this module (the images
+    run `--threads`, which gunicorn honours only with a threaded worker), and the limits."""
+    return " ".join(["--worker-class", PROBLEM_THREAD_WORKER, *GUNICORN_LIMITS])
 
 
 if __name__ == "__main__":

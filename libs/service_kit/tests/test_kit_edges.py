@@ -138,7 +138,7 @@ def test_the_worker_names_are_the_workers(name):
 
 def test_the_container_options_name_the_worker_and_the_limits():
     options = container_options().split()
-    assert options[:2] == ["--worker-class", "service_kit.server.ProblemSyncWorker"]
+    assert options[:2] == ["--worker-class", "service_kit.server.ProblemThreadWorker"]
     assert options[options.index("--limit-request-line") + 1] == str(LIMIT_REQUEST_LINE)
 
 
