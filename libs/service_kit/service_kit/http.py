@@ -8,10 +8,11 @@ internal calls. A dependency that is down, slow or failing becomes `ServiceUnava
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,21 @@ RETRY_STATUSES = (502, 503, 504)
 
 class DependencyUnreachable(ServiceUnavailable):
     """No connection could be made, so the request was certainly not delivered."""
+
+
+class UnreadableAnswer(ServiceUnavailable):
+    """A dependency answered, but without a field its caller needs, or with a value of the wrong kind."""
+
+
+@contextlib.contextmanager
+def reading_answer_of(service: str, what: str) -> Iterator[None]:
+    """Read a dependency's answer as a tolerant reader: extra fields are ignored by the caller, and
+    a missing or odd field becomes a logged 503 problem instead of a KeyError escaping as a 500."""
+    try:
+        yield
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+        logger.warning("unreadable answer", extra={"dependency": service, "answer": what, "error": repr(exc)})
+        raise UnreadableAnswer(f"The {service} service answered with an unreadable {what}.") from exc
 
 
 def _never_delivered(exc: requests.RequestException) -> bool:

@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from cart_service.cart import MAX_LINES, MAX_QUANTITY
 from service_kit.identifiers import id_validator
+from service_kit.schemas import InternalSchema
 
 # A guest token is 87 characters; anything much longer is not one.
 GUEST_TOKEN_MAX_LENGTH = 256
@@ -99,24 +100,24 @@ class MergeResultSchema(CartViewSchema):
     )
 
 
-class CheckoutLineSchema(Schema):
+class CheckoutLineSchema(InternalSchema):
     product_id = fields.String(required=True)
     quantity = fields.Integer(required=True)
     added_at = fields.String(required=True)
 
 
-class CheckoutReadSchema(Schema):
+class CheckoutReadSchema(InternalSchema):
     user_id = fields.String(required=True)
     items = fields.List(fields.Nested(CheckoutLineSchema), required=True)
     read_at = fields.String(required=True, metadata={"description": "When the lines were read (UTC)."})
 
 
-class BoughtItemSchema(Schema):
+class BoughtItemSchema(InternalSchema):
     product_id = fields.String(required=True, validate=id_validator())
     quantity = _quantity(required=True)
 
 
-class CheckoutRemovalsArgsSchema(Schema):
+class CheckoutRemovalsArgsSchema(InternalSchema):
     order_id = fields.String(required=True, validate=id_validator())
     read_at = fields.AwareDateTime(
         required=True, metadata={"description": "The `read_at` of the cart read the order was built from."}
@@ -132,7 +133,7 @@ class CheckoutRemovalsArgsSchema(Schema):
             raise ValidationError("Each product may appear only once.", "items")
 
 
-class CheckoutRemovalsSchema(Schema):
+class CheckoutRemovalsSchema(InternalSchema):
     order_id = fields.String(required=True)
     removed = fields.List(fields.Nested(BoughtItemSchema), required=True)
     kept = fields.List(

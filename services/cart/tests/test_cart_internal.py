@@ -147,3 +147,16 @@ def test_invalid_removals_are_422_and_change_nothing(client, alice, service, fil
     response = client.post("/internal/v1/carts/alice/checkout-removals", json=body, headers=service)
     expect_problem(response, 422)
     assert lines_of(client, alice) == {"a": 2}
+
+
+def test_unknown_fields_of_a_newer_orders_release_are_ignored(client, service, alice, fill):
+    fill(a=2, b=1)
+    body = {
+        "order_id": "o-new",
+        "read_at": read(client, service)["read_at"],
+        "items": [{"product_id": "a", "quantity": 2, "gift_wrap": True}],
+        "cart_version": 7,
+    }
+    response = client.post("/internal/v1/carts/alice/checkout-removals", json=body, headers=service)
+    assert response.status_code == 200, response.json
+    assert lines_of(client, alice) == {"b": 1}

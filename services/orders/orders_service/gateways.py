@@ -1,4 +1,9 @@
-"""The cart and products services as the checkout sees them: domain calls over the shared client."""
+"""The cart and products services as the checkout sees them: domain calls over the shared client.
+
+Answers are read as a tolerant reader: fields this service does not use are ignored, and a missing
+or odd field it does use is a logged 503 (`UnreadableAnswer`), never a KeyError. What is relied on
+is written down in `contracts/` and verified by the providers' own tests.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from orders_service.orders import CartLine, OrderLine
-from service_kit.http import ServiceClient
+from service_kit.http import ServiceClient, reading_answer_of
 from service_kit.problems import ServiceUnavailable
 
 
@@ -36,6 +41,31 @@ def _unexpected(service: str, status: int, body: Any) -> ServiceUnavailable:
     return ServiceUnavailable(f"The {service} service answered {status} unexpectedly: {body}")
 
 
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    return value
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected a whole number, got {value!r}")
+    return value
+
+
+def _money(value: Any) -> Decimal:
+    amount = Decimal(_text(value))
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"expected an amount, got {value!r}")
+    return amount
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {value!r}")
+    return value
+
+
 class CartGateway:
     """The cart service's internal API."""
 
@@ -46,8 +76,12 @@ class CartGateway:
         reply = self._client.call("GET", f"/internal/v1/carts/{quote(user_id, safe='')}", internal=True)
         if reply.status != 200:
             raise _unexpected("cart", reply.status, reply.body)
-        lines = [CartLine(item["product_id"], int(item["quantity"])) for item in reply.body["items"]]
-        return CartSnapshot(lines=lines, read_at=reply.body["read_at"])
+        with reading_answer_of("cart", "cart"):
+            lines = [
+                CartLine(_text(item["product_id"]), _count(item["quantity"]))
+                for item in _list(reply.body["items"])
+            ]
+            return CartSnapshot(lines=lines, read_at=_text(reply.body["read_at"]))
 
     def remove_bought(self, user_id: str, order_id: str, read_at: str, lines: list[CartLine]) -> None:
         reply = self._client.call(
@@ -80,7 +114,7 @@ class StockGateway:
         if reply.status in (200, 201):
             return self._reservation(reply.body)
         if reply.status == 409:
-            raise ReservationRefused(reply.body)
+            raise ReservationRefused(self._refusal(reply.body))
         raise _unexpected("products", reply.status, reply.body)
 
     def find(self, order_id: str) -> Reservation | None:
@@ -106,20 +140,40 @@ class StockGateway:
             "POST", f"/internal/v1/reservations/{order_id}/{action}", internal=True, keyed=True
         )
         if reply.status == 200:
-            return reply.body["status"]
+            with reading_answer_of("products", "reservation"):
+                return _text(reply.body["status"])
         if reply.status in (404, 409):
-            raise ReservationRefused(reply.body or {"status": reply.status})
+            raise ReservationRefused(self._refusal(reply.body) if reply.body else {"status": reply.status})
         raise _unexpected("products", reply.status, reply.body)
 
     @staticmethod
-    def _reservation(body: dict[str, Any]) -> Reservation:
-        lines = tuple(
-            OrderLine(
-                product_id=item["product_id"],
-                name=item["name"],
-                unit_price=Decimal(item["unit_price"]),
-                quantity=int(item["quantity"]),
+    def _reservation(body: Any) -> Reservation:
+        with reading_answer_of("products", "reservation"):
+            lines = tuple(
+                OrderLine(
+                    product_id=_text(item["product_id"]),
+                    name=_text(item["name"]),
+                    unit_price=_money(item["unit_price"]),
+                    quantity=_count(item["quantity"]),
+                )
+                for item in _list(body["items"])
             )
-            for item in body["items"]
-        )
-        return Reservation(status=body["status"], lines=lines)
+            return Reservation(status=_text(body["status"]), lines=lines)
+
+    @staticmethod
+    def _refusal(problem: Any) -> dict[str, Any]:
+        """The refusal's problem with only what the checkout reads: its detail and the short lines."""
+        with reading_answer_of("products", "refusal"):
+            refusal: dict[str, Any] = {
+                "detail": _text(problem.get("detail") or "The stock could not be reserved.")
+            }
+            if problem.get("short_items"):
+                refusal["short_items"] = [
+                    {
+                        "product_id": _text(line["product_id"]),
+                        "requested": _count(line["requested"]),
+                        "available": _count(line["available"]),
+                    }
+                    for line in _list(problem["short_items"])
+                ]
+            return refusal

@@ -42,6 +42,11 @@ def recover_due_orders(
         except (ServiceUnavailable, ReservationRefused, LeaseLost) as exc:
             logger.warning("recovery deferred", extra={"order_id": order.order_id, "error": str(exc)})
             outcomes["deferred"] += 1
+        except Exception:
+            # One order that cannot be resolved must not stop the others; its lease runs out and
+            # the next run tries it again.
+            logger.exception("recovery of one order failed", extra={"order_id": order.order_id})
+            outcomes["failed-to-resolve"] += 1
     if outcomes:
         logger.info("recovery run", extra={"outcomes": dict(outcomes)})
     return outcomes

@@ -1,11 +1,12 @@
-"""Request and response shapes of the internal reservations API."""
+"""Request and response shapes of the internal reservations API (unknown fields ignored)."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from service_kit.identifiers import id_validator
 from service_kit.problems import ProblemSchema
+from service_kit.schemas import InternalSchema
 
 MAX_RESERVATION_LINES = 50
 MAX_LINE_QUANTITY = 99
@@ -18,14 +19,14 @@ class Money(fields.Decimal):
         super().__init__(places=2, as_string=True, allow_nan=False, **kwargs)
 
 
-class ReservationLineRequestSchema(Schema):
+class ReservationLineRequestSchema(InternalSchema):
     product_id = fields.String(required=True, validate=id_validator())
     quantity = fields.Integer(
         required=True, strict=True, validate=validate.Range(min=1, max=MAX_LINE_QUANTITY)
     )
 
 
-class ReservationRequestSchema(Schema):
+class ReservationRequestSchema(InternalSchema):
     """What an order asks to reserve; prices are never accepted, the catalogue's are used."""
 
     order_id = fields.String(required=True, validate=id_validator())
@@ -43,14 +44,14 @@ class ReservationRequestSchema(Schema):
             raise ValidationError(f"Each product may appear once; repeated: {repeated}.", "items")
 
 
-class ReservedLineSchema(Schema):
+class ReservedLineSchema(InternalSchema):
     product_id = fields.String(required=True)
     name = fields.String(required=True)
     unit_price = Money(required=True)
     quantity = fields.Integer(required=True)
 
 
-class ReservationSchema(Schema):
+class ReservationSchema(InternalSchema):
     order_id = fields.String(required=True)
     status = fields.String(
         required=True, metadata={"enum": ["RESERVED", "COMMITTED", "RELEASED", "RETURNED"]}
@@ -59,7 +60,7 @@ class ReservationSchema(Schema):
     total_price = Money(required=True)
 
 
-class ShortLineSchema(Schema):
+class ShortLineSchema(InternalSchema):
     product_id = fields.String(required=True)
     requested = fields.Integer(required=True)
     available = fields.Integer(required=True)
