@@ -26,7 +26,7 @@ define service_pipeline
 endef
 
 .PHONY: help install run token seed test lint unit integration browser faults fuzz images bench load \
-	clean test-products test-cart test-orders test-gateway
+	clean test-products test-cart test-orders test-gateway openapi
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -80,6 +80,9 @@ test-orders: $(STAMP) ## The orders team's pipeline: lint, unit tests, contracts
 
 test-gateway: $(STAMP) ## The gateway's pipeline: lint and its unit tests
 	$(call service_pipeline,gateway)
+
+openapi: $(STAMP) ## Rewrite each service's openapi.json from its app (review the diff, then commit)
+	$(BIN)/python -m test_kit.openapi products_service cart_service orders_service
 
 integration: $(STAMP) ## The services under gunicorn against a real DynamoDB Local
 	$(call pytest_tier,integration,tests -m integration --ignore=tests/browser --ignore=tests/faults --ignore=tests/images -q)

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
 from cart_service.cart import ProductSummary
-from service_kit.http import ServiceClient
+from service_kit.http import ServiceClient, reading_answer_of
 from service_kit.problems import ServiceUnavailable
 
 MAX_IDS_PER_CALL = 100
 
 
 def _summary(product: dict[str, Any]) -> ProductSummary:
-    try:
+    with reading_answer_of("products", "product"):
         return ProductSummary(
             product_id=product["product_id"],
             name=product["name"],
@@ -23,8 +23,6 @@ def _summary(product: dict[str, Any]) -> ProductSummary:
             inventory_count=int(product["inventory_count"]),
             image_url=product.get("image_url"),
         )
-    except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
-        raise ServiceUnavailable("The products service answered with an unreadable product.") from exc
 
 
 class ProductCatalogue:

@@ -1,0 +1,74 @@
+"""Recovery resolves each order on its own: one that cannot be resolved never stops the others."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from orders_service.api import REPOSITORY_EXTENSION
+from orders_service.checkout import Checkout, CheckoutSettings
+from orders_service.orders import CartLine, utc_now
+from orders_service.recovery import recover_due_orders
+from service_kit.problems import ServiceUnavailable
+
+
+class OneOrderBreaks:
+    """The products fake, except that reading one order's reservation fails like a bug would."""
+
+    def __init__(self, stock: Any, broken_order_id: str):
+        self._stock = stock
+        self._broken_order_id = broken_order_id
+
+    def find(self, order_id: str) -> Any:
+        if order_id == self._broken_order_id:
+            raise KeyError("unit_price")
+        return self._stock.find(order_id)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stock, name)
+
+
+class Collected(logging.Handler):
+    """Keeps the records logged while it is attached."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_one_order_that_cannot_be_resolved_does_not_stop_the_others(app, client, auth_headers, cart, stock):
+    shoppers = {user: auth_headers(user) for user in ("alice", "bob", "carol")}
+    stock.failure = ServiceUnavailable("products timed out")
+    pending = {}
+    for user, headers in shoppers.items():
+        cart.lines[user] = [CartLine("tea", 1)]
+        response = client.post("/orders", headers={**headers, "Idempotency-Key": f"{user}-1"})
+        assert response.status_code == 503
+        pending[user] = response.json["order_id"]
+    stock.failure = None
+    later = lambda: utc_now() + timedelta(minutes=5)  # noqa: E731
+    orders = app.extensions[REPOSITORY_EXTENSION]
+    broken = OneOrderBreaks(stock, pending["bob"])
+    late = Checkout(orders, cart, broken, CheckoutSettings(), clock=later)
+
+    logged = Collected()
+    logging.getLogger("shopsmart.recovery").addHandler(logged)
+    try:
+        outcomes = recover_due_orders(orders, late, broken, clock=later)
+    finally:
+        logging.getLogger("shopsmart.recovery").removeHandler(logged)
+
+    assert outcomes == {"failed": 2, "failed-to-resolve": 1}
+    status = {
+        user: client.get(f"/orders/{oid}", headers=shoppers[user]).json["status"]
+        for user, oid in pending.items()
+    }
+    assert status == {"alice": "FAILED", "bob": "PENDING", "carol": "FAILED"}
+    (failure,) = [
+        record for record in logged.records if record.getMessage() == "recovery of one order failed"
+    ]
+    assert failure.order_id == pending["bob"] and failure.exc_info[0] is KeyError
