@@ -221,3 +221,15 @@ class ContractClient:
             f"{self.contract.consumer} sent {method} {path} (query {params}, body {json}, "
             f"internal={internal}), which {self.contract.title} does not have"
         )
+
+
+class OneAnswer:
+    """Stands in for `ServiceClient` answering every call with one reply: how a consumer's test
+    feeds its client an answer the contract does not have (a field missing, an odd value)."""
+
+    def __init__(self, status: int, body: Any, name: str = "provider"):
+        self.name = name
+        self.reply = Reply(status, body)
+
+    def call(self, method: str, path: str, **_: Any) -> Reply:
+        return self.reply

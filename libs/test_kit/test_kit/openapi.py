@@ -119,7 +119,16 @@ def _operation_changes(
     if new_body is not None:
         if new_op["requestBody"].get("required") and not (old_op.get("requestBody") or {}).get("required"):
             found.append(f"{where}: a request body is newly required")
-        found += _schema_changes(f"{where} request", old, old_body or {}, new, new_body, request=True)
+        found += _walk(
+            f"{where} request",
+            "",
+            old,
+            _resolved(old, old_body or {}),
+            new,
+            _resolved(new, new_body),
+            True,
+            0,
+        )
     for status, old_response in old_op.get("responses", {}).items():
         if not status.startswith("2"):
             continue
@@ -132,8 +141,15 @@ def _operation_changes(
             if new_schema is None:
                 found.append(f"{where} {status} response: the body was removed")
             else:
-                found += _schema_changes(
-                    f"{where} {status} response", old, old_schema, new, new_schema, request=False
+                found += _walk(
+                    f"{where} {status} response",
+                    "",
+                    old,
+                    _resolved(old, old_schema),
+                    new,
+                    _resolved(new, new_schema),
+                    False,
+                    0,
                 )
     return found
 
@@ -158,20 +174,6 @@ def _resolved(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any
             merged["required"] += part.get("required", [])
         return merged
     return schema
-
-
-def _schema_changes(
-    where: str,
-    old: dict[str, Any],
-    old_schema: dict[str, Any],
-    new: dict[str, Any],
-    new_schema: dict[str, Any],
-    *,
-    request: bool,
-) -> list[str]:
-    return list(
-        _walk(where, "", old, _resolved(old, old_schema), new, _resolved(new, new_schema), request, 0)
-    )
 
 
 def _walk(

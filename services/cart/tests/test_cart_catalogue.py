@@ -17,9 +17,8 @@ import pytest
 
 from cart_service.cart import ProductSummary
 from cart_service.catalogue import ProductCatalogue
-from service_kit.http import Reply
 from service_kit.problems import ServiceUnavailable
-from test_kit.contracts import Contract, ContractClient
+from test_kit.contracts import Contract, ContractClient, OneAnswer
 
 PRODUCTS = Contract.load(Path(__file__).resolve().parents[1] / "contracts" / "products.json")
 TEA = ProductSummary("tea", "Tea", Decimal("4.50"), 10, None)
@@ -51,18 +50,6 @@ def test_the_catalogue_sends_and_reads_what_the_contract_with_products_says(desc
     client = ContractClient(PRODUCTS)
     USES_OF_PRODUCTS[description](ProductCatalogue(client))
     assert client.answered == [description]
-
-
-class OneAnswer:
-    """A ServiceClient stand-in that answers every call with one reply."""
-
-    name = "fake"
-
-    def __init__(self, status: int, body: Any):
-        self.reply = Reply(status, body)
-
-    def call(self, method: str, path: str, **_: Any) -> Reply:
-        return self.reply
 
 
 LISTED = PRODUCTS.interaction("look several products up by id").response["body"]

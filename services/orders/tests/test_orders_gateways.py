@@ -19,8 +19,8 @@ import pytest
 
 from orders_service.gateways import CartGateway, CartSnapshot, Reservation, ReservationRefused, StockGateway
 from orders_service.orders import CartLine, OrderLine
-from service_kit.http import Reply, UnreadableAnswer
-from test_kit.contracts import Contract, ContractClient
+from service_kit.http import UnreadableAnswer
+from test_kit.contracts import Contract, ContractClient, OneAnswer
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
 PRODUCTS = Contract.load(CONTRACTS / "products.json")
@@ -102,18 +102,6 @@ def test_the_cart_gateway_sends_and_reads_what_the_contract_with_cart_says(descr
     client = ContractClient(CART)
     USES_OF_CART[description](CartGateway(client))
     assert client.answered == [description]
-
-
-class OneAnswer:
-    """A ServiceClient stand-in that answers every call with one reply."""
-
-    name = "fake"
-
-    def __init__(self, status: int, body: Any):
-        self.reply = Reply(status, body)
-
-    def call(self, method: str, path: str, **_: Any) -> Reply:
-        return self.reply
 
 
 def _paths(body: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
