@@ -9,7 +9,6 @@ answer missing a field the contract lists, or with an odd value, must be a 503, 
 from __future__ import annotations
 
 import copy
-import logging
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +20,7 @@ from orders_service.gateways import CartGateway, CartSnapshot, Reservation, Rese
 from orders_service.orders import CartLine, OrderLine
 from service_kit.http import UnreadableAnswer
 from test_kit.contracts import Contract, ContractClient, OneAnswer
+from test_kit.logs import collected_logs
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
 PRODUCTS = Contract.load(CONTRACTS / "products.json")
@@ -140,12 +140,12 @@ CART_READ = CART.interaction("read a user's cart for checkout").response
 
 
 @pytest.mark.parametrize("path", _paths(RESERVED["body"]), ids=str)
-def test_a_reservation_without_any_field_orders_reads_is_a_503(path, caplog):
+def test_a_reservation_without_any_field_orders_reads_is_a_503(path):
     stock = StockGateway(OneAnswer(RESERVED["status"], _without(RESERVED["body"], path)))
-    with caplog.at_level(logging.WARNING, "shopsmart.http"), pytest.raises(UnreadableAnswer) as raised:
+    with collected_logs("shopsmart.http") as logged, pytest.raises(UnreadableAnswer) as raised:
         stock.reserve("order-1", [CartLine("tea", 2), CartLine("pot", 1)])
     assert raised.value.status == 503 and "products" in raised.value.detail
-    assert any(record.getMessage() == "unreadable answer" for record in caplog.records)
+    assert logged.messages() == ["unreadable answer"]
 
 
 @pytest.mark.parametrize(

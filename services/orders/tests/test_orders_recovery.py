@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +10,7 @@ from orders_service.checkout import Checkout, CheckoutSettings
 from orders_service.orders import CartLine, utc_now
 from orders_service.recovery import recover_due_orders
 from service_kit.problems import ServiceUnavailable
+from test_kit.logs import collected_logs
 
 
 class OneOrderBreaks:
@@ -29,17 +29,6 @@ class OneOrderBreaks:
         return getattr(self._stock, name)
 
 
-class Collected(logging.Handler):
-    """Keeps the records logged while it is attached."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 def test_one_order_that_cannot_be_resolved_does_not_stop_the_others(app, client, auth_headers, cart, stock):
     shoppers = {user: auth_headers(user) for user in ("alice", "bob", "carol")}
     stock.failure = ServiceUnavailable("products timed out")
@@ -55,12 +44,8 @@ def test_one_order_that_cannot_be_resolved_does_not_stop_the_others(app, client,
     broken = OneOrderBreaks(stock, pending["bob"])
     late = Checkout(orders, cart, broken, CheckoutSettings(), clock=later)
 
-    logged = Collected()
-    logging.getLogger("shopsmart.recovery").addHandler(logged)
-    try:
+    with collected_logs("shopsmart.recovery") as logged:
         outcomes = recover_due_orders(orders, late, broken, clock=later)
-    finally:
-        logging.getLogger("shopsmart.recovery").removeHandler(logged)
 
     assert outcomes == {"failed": 2, "failed-to-resolve": 1}
     status = {
