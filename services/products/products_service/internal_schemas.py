@@ -23,6 +23,9 @@ class ReservationLineRequestSchema(Schema):
     quantity = fields.Integer(
         required=True, strict=True, validate=validate.Range(min=1, max=MAX_LINE_QUANTITY)
     )
+    expected_price = Money(
+        metadata={"description": "The price the shopper confirmed; any other price → 409 prices-changed."}
+    )
 
 
 class ReservationRequestSchema(Schema):
@@ -59,6 +62,21 @@ class ReservationSchema(Schema):
     total_price = Money(required=True)
 
 
+class HeldReservationsArgsSchema(Schema):
+    held_for_seconds = fields.Integer(required=True, validate=validate.Range(min=0, max=30 * 24 * 3600))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=100))
+
+
+class HeldReservationsSchema(Schema):
+    order_ids = fields.List(fields.String(), required=True)
+
+
+class ChangedPriceSchema(Schema):
+    product_id = fields.String(required=True)
+    old_price = fields.String(required=True)
+    new_price = fields.String(required=True)
+
+
 class ShortLineSchema(Schema):
     product_id = fields.String(required=True)
     requested = fields.Integer(required=True)
@@ -69,3 +87,4 @@ class StockProblemSchema(ProblemSchema):
     """A refused reservation; when stock is short, `short_items` names every short line."""
 
     short_items = fields.List(fields.Nested(ShortLineSchema))
+    changed_items = fields.List(fields.Nested(ChangedPriceSchema))
