@@ -19,7 +19,7 @@ from typing import Any
 
 import urllib3
 
-from bench.measure import Latencies, expect_status
+from bench.measure import Latencies, confirmed_cart, expect_status
 from bench.stack import BenchStack
 from devstack import mint_token
 from dynamo_common import from_item
@@ -110,8 +110,12 @@ class HotProductRun:
                     expect_status(
                         self.http, 200, "POST", f"{self.stack.urls['cart']}/cart/items", headers, line
                     )
+                    # A buyer looks at the cart, then confirms it: the view is part of the purchase.
+                    confirmed = confirmed_cart(self.http, self.stack.urls["cart"], headers)
                     keyed = {**headers, "Idempotency-Key": uuid.uuid4().hex}
-                    expect_status(self.http, 201, "POST", f"{self.stack.urls['orders']}/orders", keyed)
+                    expect_status(
+                        self.http, 201, "POST", f"{self.stack.urls['orders']}/orders", keyed, confirmed
+                    )
                     with lock:
                         latencies.append((time.perf_counter() - started) * 1000)
             except Exception as exc:

@@ -41,6 +41,14 @@ def expect_status(
         raise RuntimeError(f"{method} {url} answered {response.status}: {response.data[:300]!r}")
 
 
+def confirmed_cart(http: Any, cart_url: str, headers: dict[str, str]) -> str:
+    """The body of a checkout confirming the cart as `GET /cart` shows it now (its version)."""
+    response = http.request("GET", f"{cart_url}/cart", headers=headers)
+    if response.status != 200:
+        raise RuntimeError(f"GET {cart_url}/cart answered {response.status}: {response.data[:300]!r}")
+    return json.dumps({"cart_version": json.loads(response.data)["version"]})
+
+
 def timed(operation: Callable[[], Any]) -> float:
     started = time.perf_counter()
     operation()

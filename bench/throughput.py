@@ -24,7 +24,7 @@ import urllib3
 
 from bench.checkout import CheckoutBench
 from bench.cpu import ServerCpu, machine_load
-from bench.measure import Latencies, emf_costs, expect_status, median
+from bench.measure import Latencies, confirmed_cart, emf_costs, expect_status, median
 from bench.stack import PEER
 from devstack import mint_token
 from dynamo_common import metered
@@ -147,12 +147,15 @@ class ThroughputBench:
             line = json.dumps({"product_id": random.choice(self.product_ids), "quantity": 1})
             started = time.perf_counter()
             expect_status(self.http, 200, "POST", f"{urls['cart']}/cart/items", headers, line)
+            # A buyer looks at the cart, then confirms it: the view is part of the purchase.
+            confirmed = confirmed_cart(self.http, urls["cart"], headers)
             expect_status(
                 self.http,
                 201,
                 "POST",
                 f"{urls['orders']}/orders",
                 {**headers, "Idempotency-Key": uuid.uuid4().hex},
+                confirmed,
             )
             elapsed = (time.perf_counter() - started) * 1000
             with tally.lock:

@@ -59,8 +59,15 @@ def sign_in(user: HttpUser) -> None:
 
 
 def check_out(user: HttpUser) -> None:
+    """Confirm the cart as shown (its version) and place the order."""
+    shown = user.client.get("/cart")
+    if not shown.ok:
+        return
     headers = {"Idempotency-Key": uuid.uuid4().hex}
-    with user.client.post("/orders", headers=headers, name="/orders", catch_response=True) as answer:
+    body = {"cart_version": shown.json()["version"]}
+    with user.client.post(
+        "/orders", headers=headers, json=body, name="/orders", catch_response=True
+    ) as answer:
         if answer.status_code in (201, 409, 422):
             answer.success()
         else:

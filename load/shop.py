@@ -31,6 +31,7 @@ def create_hot_products(
 
 
 def pending_orders(client: Any, settings: DynamoSettings, user_prefix: str) -> int:
+    """How many orders of these users are PENDING or still have steps left (commit, cart, return)."""
     pending, start_key = 0, None
     while True:
         page = client.scan(
@@ -40,7 +41,8 @@ def pending_orders(client: Any, settings: DynamoSettings, user_prefix: str) -> i
         pending += sum(
             1
             for item in map(from_item, page["Items"])
-            if item[order_table.USER_ID].startswith(user_prefix) and item[order_table.STATUS] == "PENDING"
+            if item[order_table.USER_ID].startswith(user_prefix)
+            and (item[order_table.STATUS] == "PENDING" or order_table.RECOVERY_SHARD in item)
         )
         start_key = page.get("LastEvaluatedKey")
         if start_key is None:
@@ -48,13 +50,19 @@ def pending_orders(client: Any, settings: DynamoSettings, user_prefix: str) -> i
 
 
 def settle_orders(variables: dict[str, str], client: Any, settings: DynamoSettings, user_prefix: str) -> None:
-    """Run the recovery command until no order of these users is PENDING (or the deadline passes)."""
+    """Run the recovery command until every order of these users is settled (or the deadline passes)."""
     deadline = time.monotonic() + SETTLE_DEADLINE_SECONDS
     while pending_orders(client, settings, user_prefix) and time.monotonic() < deadline:
-        subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "orders_service", "recover"],
-            env=variables,
-            capture_output=True,
-            timeout=120,
-            check=True,
-        )
+        recover_once(variables)
+
+
+def recover_once(variables: dict[str, str]) -> str:
+    """Run `flask --app orders_service recover` once with these variables; its summary line."""
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "orders_service", "recover"],
+        env=variables,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout

@@ -44,14 +44,15 @@ function endAttempt() {
 }
 
 /**
- * Place the order for the cart described by `fingerprint`.
+ * Place the order for the cart described by `fingerprint`, confirming `cartVersion` (the cart
+ * view's `version`: the lines and prices the shopper was shown).
  * Resolves with the order; rejects with ApiError. The attempt (and its key) is kept only when
  * the outcome is unknown or may change by retrying: no answer, a 5xx, or "still in progress".
  */
-export async function placeOrder(fingerprint) {
+export async function placeOrder(fingerprint, cartVersion) {
   const key = attemptKey(fingerprint);
   try {
-    const order = await api.post("/orders", undefined, { headers: { "Idempotency-Key": key } });
+    const order = await api.post("/orders", { cart_version: cartVersion }, { headers: { "Idempotency-Key": key } });
     endAttempt();
     return order;
   } catch (error) {
@@ -59,6 +60,12 @@ export async function placeOrder(fingerprint) {
     if (!unfinished) endAttempt();
     throw error;
   }
+}
+
+/** The 409 answer to a cart that changed since it was shown: [{product_id, old_price, new_price, …}]. */
+export function changedItems(error) {
+  if (!(error instanceof ApiError) || error.kind !== "cart-changed") return [];
+  return Array.isArray(error.problem.changed_items) ? error.problem.changed_items : [];
 }
 
 /** The 409 answer to a cart with too little stock: [{product_id, requested, available}]. */

@@ -138,8 +138,9 @@ class ShopApi:
         return token
 
     def checkout(self, user_id: str) -> dict[str, Any]:
+        version = self._call("GET", "/cart", 200, headers=self._auth_headers(user_id))["version"]
         headers = {**self._auth_headers(user_id), "Idempotency-Key": uuid.uuid4().hex}
-        return self._call("POST", "/orders", 201, headers=headers)
+        return self._call("POST", "/orders", 201, headers=headers, json={"cart_version": version})
 
     def orders_of(self, user_id: str) -> list[dict[str, Any]]:
         return self._call("GET", "/orders?limit=100", 200, headers=self._auth_headers(user_id))["items"]

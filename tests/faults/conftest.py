@@ -230,9 +230,12 @@ class FaultStack:
             timeout=10,
         )
         assert added.status_code in (200, 201), added.text
+        shown = requests.get(f"{self.gateway}/cart", headers=shopper, timeout=10)
+        assert shown.status_code == 200, shown.text
         placed = requests.post(
             f"{self.gateway}/orders",
             headers={**shopper, "Idempotency-Key": uuid.uuid4().hex},
+            json={"cart_version": shown.json()["version"]},
             timeout=30,
         )
         assert placed.status_code == 201, placed.text

@@ -34,6 +34,8 @@ def test_products_slower_than_orders_timeout_mid_sale(fault_stack, tmp_path):
         timeout=10,
     )
     assert added.status_code in (200, 201), added.text
+    shown = requests.get(f"{fault_stack.gateway}/cart", headers=shopper, timeout=10)
+    assert shown.status_code == 200, shown.text
     probe: dict[str, object] = {}
 
     def slow_products(orders_before: int) -> None:
@@ -43,6 +45,7 @@ def test_products_slower_than_orders_timeout_mid_sale(fault_stack, tmp_path):
         answer = requests.post(
             f"{fault_stack.gateway}/orders",
             headers={**shopper, "Idempotency-Key": uuid.uuid4().hex},
+            json={"cart_version": shown.json()["version"]},
             timeout=30,
         )
         probe.update(answer=answer, seconds=time.monotonic() - started)

@@ -151,7 +151,9 @@ def orders_schema(
     orders = start_service("orders")
     fill_cart()
     checkout = {**shopper, "Idempotency-Key": uuid.uuid4().hex}
-    _ok(requests.post(f"{orders}/orders", headers=checkout, timeout=TIMEOUT), 201)
+    shown = requests.get(f"{start_service('cart')}/cart", headers=shopper, timeout=TIMEOUT)
+    body = {"cart_version": shown.json()["version"]}
+    _ok(requests.post(f"{orders}/orders", headers=checkout, json=body, timeout=TIMEOUT), 201)
     return _schema(orders)
 
 

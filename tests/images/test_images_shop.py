@@ -57,7 +57,12 @@ def test_a_shopper_browses_adds_checks_out_and_sees_the_order(container_stack: C
     cart = shop.get(f"{gateway}/cart", timeout=TIMEOUT).json()
     assert [(line["product_id"], line["quantity"]) for line in cart["items"]] == [(product["product_id"], 2)]
 
-    checkout = shop.post(f"{gateway}/orders", headers={"Idempotency-Key": str(uuid.uuid4())}, timeout=TIMEOUT)
+    checkout = shop.post(
+        f"{gateway}/orders",
+        json={"cart_version": cart["version"]},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+        timeout=TIMEOUT,
+    )
     assert checkout.status_code == 201, checkout.text
     order = checkout.json()
     assert order["status"] == "CONFIRMED"

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from devstack.faults import DROP, RELAY, Exchange, FaultProxy
+from load.audit import audit
 from products_service.reservation_repository import ReservationRepository
 from products_service.reservations import stock_ledger
 from products_service.table import TABLE_SPEC as PRODUCTS_TABLE
@@ -66,11 +67,20 @@ def fill_cart(cart: str, headers: dict[str, str], product_id: str, quantity: int
     assert response.status_code in (200, 201), response.text
 
 
-def try_checkout(orders: str, headers: dict[str, str]) -> int | None:
-    """The status of a checkout, or None when the connection died with the service."""
+def cart_version(cart: str, headers: dict[str, str]) -> str:
+    response = requests.get(f"{cart}/cart", headers=headers, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()["version"]
+
+
+def try_checkout(orders: str, headers: dict[str, str], version: str) -> int | None:
+    """The status of a checkout confirming `version`, or None when the connection died with the service."""
     try:
         return requests.post(
-            f"{orders}/orders", headers={**headers, "Idempotency-Key": uuid.uuid4().hex}, timeout=30
+            f"{orders}/orders",
+            headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+            json={"cart_version": version},
+            timeout=30,
         ).status_code
     except requests.ConnectionError:
         return None
@@ -101,7 +111,7 @@ def recover_until_settled(
 
 
 def test_products_killed_right_after_writing_a_reservation(
-    shared, start_extra_service, stack_variables, auth_headers, ledger
+    shared, start_extra_service, stack_variables, auth_headers, ledger, dynamo_client, dynamo_settings
 ):
     admin = auth_headers("crash-admin", groups=["admin"])
     products = start_extra_service("products", {})
@@ -121,10 +131,11 @@ def test_products_killed_right_after_writing_a_reservation(
             "SHOPSMART_CHECKOUT_LEASE_SECONDS": LEASE_SECONDS,
         }
         orders = start_extra_service("orders", environment)
-        shopper = auth_headers(f"crash-{uuid.uuid4().hex[:8]}")
+        shopper_id = f"crash-{uuid.uuid4().hex[:8]}"
+        shopper = auth_headers(shopper_id)
         fill_cart(shared["cart"], shopper, product_id, 2)
 
-        assert try_checkout(orders.base_url, shopper) == 503
+        assert try_checkout(orders.base_url, shopper, cart_version(shared["cart"], shopper)) == 503
         assert not products.running
         assert ledger(product_id) == (8, 2, 0)  # written, then the process died
         products.start()
@@ -135,14 +146,17 @@ def test_products_killed_right_after_writing_a_reservation(
     assert [order["status"] for order in settled] == ["CONFIRMED"]
     assert settled[0]["total_price"] == "24.68"
     assert ledger(product_id) == (8, 0, 2)
+    report = audit(dynamo_client, dynamo_settings, {product_id: 10}, shopper_id, held_timeout_seconds=0)
+    assert report.clean, report
 
 
 def test_orders_killed_while_checkouts_are_in_flight(
-    shared, start_extra_service, stack_variables, auth_headers, ledger
+    shared, start_extra_service, stack_variables, auth_headers, ledger, dynamo_client, dynamo_settings
 ):
     admin = auth_headers("crash-admin", groups=["admin"])
     product_id = new_product(shared["products"], admin, stock=20)
-    users = [auth_headers(f"inflight-{uuid.uuid4().hex[:8]}") for _ in range(6)]
+    run = f"inflight-{uuid.uuid4().hex[:8]}"
+    users = [auth_headers(f"{run}-{uuid.uuid4().hex[:8]}") for _ in range(6)]
     for headers in users:
         fill_cart(shared["cart"], headers, product_id, 1)
 
@@ -156,7 +170,11 @@ def test_orders_killed_while_checkouts_are_in_flight(
         orders = start_extra_service("orders", environment)
         proxy.gate.clear()  # reservations are written, but their answers are held back
         with ThreadPoolExecutor(max_workers=len(users)) as pool:
-            attempts = [pool.submit(try_checkout, orders.base_url, headers) for headers in users]
+            versions = [cart_version(shared["cart"], headers) for headers in users]
+            attempts = [
+                pool.submit(try_checkout, orders.base_url, headers, version)
+                for headers, version in zip(users, versions, strict=True)
+            ]
             assert proxy.wait_for(lambda seen: sum(map(_is_reservation, seen)) >= 3, timeout=30)
             orders.kill()
             proxy.gate.set()
@@ -172,3 +190,5 @@ def test_orders_killed_while_checkouts_are_in_flight(
     assert current + sold == 20
     confirmed = sum(order["status"] == "CONFIRMED" for order in settled)
     assert sold == confirmed
+    report = audit(dynamo_client, dynamo_settings, {product_id: 20}, run, held_timeout_seconds=0)
+    assert report.clean, report

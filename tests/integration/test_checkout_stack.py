@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from devstack import ServiceProcess
+from load.audit import audit
 from products_service.reservation_repository import ReservationRepository
 from products_service.reservations import Reservation, StockPosition, stock_ledger
 from products_service.table import TABLE_SPEC as PRODUCTS_TABLE
@@ -68,8 +69,8 @@ class Shop:
         return response.json()["inventory_count"]
 
     # --- shoppers --------------------------------------------------------------------------
-    def user(self) -> dict[str, str]:
-        return self.auth_headers(unique("user"))
+    def user(self, prefix: str = "user") -> dict[str, str]:
+        return self.auth_headers(unique(prefix))
 
     def add(self, user: dict[str, str], product_id: str, quantity: int) -> None:
         body = {"product_id": product_id, "quantity": quantity}
@@ -81,11 +82,24 @@ class Shop:
         assert response.status_code == 200, response.text
         return {item["product_id"]: item["quantity"] for item in response.json()["items"]}
 
+    def cart_version(self, user: dict[str, str]) -> str:
+        """The version of the cart as the shopper sees it now, which a checkout confirms."""
+        response = requests.get(f"{self.cart}/cart", headers=user, timeout=TIMEOUT)
+        assert response.status_code == 200, response.text
+        return response.json()["version"]
+
     def checkout(
-        self, user: dict[str, str], key: str | None = None, orders: str | None = None, **options: Any
+        self,
+        user: dict[str, str],
+        key: str | None = None,
+        orders: str | None = None,
+        version: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> requests.Response:
+        """POST /orders confirming `version` (default: the cart as it is now), plus `extra` fields."""
         headers = {**user, "Idempotency-Key": key or fresh_key()}
-        return requests.post(f"{orders or self.orders}/orders", headers=headers, timeout=TIMEOUT, **options)
+        body = {"cart_version": version or self.cart_version(user), **(extra or {})}
+        return requests.post(f"{orders or self.orders}/orders", headers=headers, json=body, timeout=TIMEOUT)
 
     def order(self, user: dict[str, str], order_id: str) -> requests.Response:
         return requests.get(f"{self.orders}/orders/{order_id}", headers=user, timeout=TIMEOUT)
@@ -140,9 +154,10 @@ def storm(action: Callable[[T], R], arguments: Iterable[T]) -> list[R]:
         return list(pool.map(when_all_ready, arguments))
 
 
-def test_oversell_storm_sells_exactly_the_stock(shop):
+def test_oversell_storm_sells_exactly_the_stock(shop, dynamo_client, dynamo_settings):
     product = shop.product(stock=10)
-    users = [shop.user() for _ in range(50)]
+    shoppers = unique("oversell")
+    users = [shop.user(shoppers) for _ in range(50)]
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(lambda user: shop.add(user, product, 1), users))
 
@@ -163,6 +178,8 @@ def test_oversell_storm_sells_exactly_the_stock(shop):
     position = shop.ledger(product)
     assert position == StockPosition(current=0, reserved=0, sold=10)
     assert position.current + position.reserved + position.sold == 10
+    report = audit(dynamo_client, dynamo_settings, {product: 10}, shoppers, held_timeout_seconds=0)
+    assert report.clean, report
 
 
 def test_idempotency_storm_makes_one_order(shop):
@@ -247,7 +264,7 @@ def test_prices_from_the_client_are_ignored(shop):
         "items": [{"product_id": product, "quantity": 3, "unit_price": "0.01", "line_total": "0.03"}],
     }
 
-    response = shop.checkout(user, json=forged)
+    response = shop.checkout(user, extra=forged)
 
     assert response.status_code == 201, response.text
     order = response.json()

@@ -81,8 +81,11 @@ class Shop:
         return requests.post(f"{self.cart}/cart/merge", json=body, headers=user, timeout=TIMEOUT)
 
     def checkout(self, shopper: dict[str, str]) -> requests.Response:
+        """POST /orders confirming the cart as the shopper sees it now (a guest has no version)."""
         headers = {**shopper, "Idempotency-Key": uuid.uuid4().hex}
-        return requests.post(f"{self.orders}/orders", headers=headers, timeout=TIMEOUT)
+        view = self.view(shopper)
+        body = {"cart_version": view.json()["version"]} if view.status_code == 200 else {}
+        return requests.post(f"{self.orders}/orders", headers=headers, json=body, timeout=TIMEOUT)
 
 
 @pytest.fixture(scope="module")

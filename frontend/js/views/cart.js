@@ -4,7 +4,7 @@
 import { describeError, segment } from "../api.js";
 import { cartApi, getCart } from "../cart-api.js";
 import { showCartCount } from "../cart-count.js";
-import { cartFingerprint, placeOrder, shortItems } from "../checkout.js";
+import { cartFingerprint, changedItems, placeOrder, shortItems } from "../checkout.js";
 import { fill, h, heading, hiddenText, loading, money, productImage } from "../dom.js";
 import { currentSession } from "../session.js";
 import { MAX_QUANTITY } from "./product.js";
@@ -168,15 +168,19 @@ export async function renderCart(view) {
     button.textContent = "Placing your order…";
     say("");
     try {
-      const order = await placeOrder(cartFingerprint(session.userId, cart.items));
+      const order = await placeOrder(cartFingerprint(session.userId, cart.items), cart.version);
       announceOrderPlaced(order.order_id);
       showCartCount([]);
       location.hash = `#/orders/${segment(order.order_id)}`;
     } catch (error) {
       const short = shortItems(error);
+      const changed = changedItems(error);
       if (short.length) {
         showShortItems(short);
         await reload({ quiet: true });
+      } else if (changed.length) {
+        await reload({ quiet: true });
+        showChangedItems(changed);
       } else {
         say(`Your order was not placed: ${describeError(error)}`, { isError: true });
         button.textContent = error.isRetryable ? "Try checkout again" : "Checkout";
@@ -186,6 +190,25 @@ export async function renderCart(view) {
       checkingOut = false;
       button.removeAttribute("aria-busy");
     }
+  }
+
+  /** Nothing was bought: the cart (reloaded, with the new prices) is shown again to confirm. */
+  function showChangedItems(changed) {
+    const names = new Map(cart.items.map((item) => [item.product_id, item.name || item.product_id]));
+    message.classList.add("error");
+    fill(
+      message,
+      h("p", {}, "Your order was not placed: your cart changed since you looked at it. Check the prices below and check out again."),
+      h(
+        "ul",
+        { class: "short-items", "data-testid": "changed-items" },
+        changed.map((item) => {
+          const name = names.get(item.product_id) || item.product_id;
+          const text = item.new_price !== undefined ? `${name}: now ${money(item.new_price)} (was ${money(item.old_price)}).` : `${name}: now ${item.new_quantity} in your cart (was ${item.old_quantity}).`;
+          return h("li", { dataset: { productId: item.product_id } }, text);
+        }),
+      ),
+    );
   }
 
   function showShortItems(short) {

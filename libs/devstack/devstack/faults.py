@@ -87,21 +87,39 @@ class FaultProxy:
         self._lock = threading.Lock()
         self._condition = threading.Condition(self._lock)
         self._server = _Server(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._address = self._server.server_address[:2]
+        self._listening = False
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
+        host, port = self._address
         return f"http://{host}:{port}"
 
     def __enter__(self) -> FaultProxy:
-        self._thread.start()
+        self._listen()
         return self
 
     def __exit__(self, *_: object) -> None:
         self.gate.set()
-        self._server.shutdown()
-        self._server.server_close()
+        self.refuse_connections()
+
+    def refuse_connections(self) -> None:
+        """Stop listening: new connections are refused, as by a host that is down. Safe to call
+        from `decide`, e.g. to refuse the retries of a request whose answer was dropped."""
+        if self._listening:
+            self._listening = False
+            self._server.shutdown()
+            self._server.server_close()
+
+    def accept_connections(self) -> None:
+        """Listen again on the same address after `refuse_connections`."""
+        if not self._listening:
+            self._server = _Server(self._address, self._handler())
+            self._listen()
+
+    def _listen(self) -> None:
+        self._listening = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def reset(self) -> None:
         """Pass everything through again (the recorded exchanges are kept)."""

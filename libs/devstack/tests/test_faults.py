@@ -72,3 +72,14 @@ def test_a_delayed_answer_arrives_after_the_delay_and_a_dropped_one_never(target
         with pytest.raises(requests.ConnectionError):
             requests.post(f"{proxy.url}/lost", timeout=5)
     assert received == ["/slow", "/lost"]  # the dropped request did reach the service
+
+
+def test_the_proxy_can_refuse_connections_and_listen_again(target):
+    url, received = target
+    with FaultProxy(url) as proxy:
+        proxy.refuse_connections()
+        with pytest.raises(requests.ConnectionError):
+            requests.post(f"{proxy.url}/refused", timeout=5)
+        proxy.accept_connections()
+        assert requests.post(f"{proxy.url}/again", timeout=5).text == "ok"
+    assert received == ["/again"]

@@ -32,7 +32,7 @@ RETRY_STATUSES = (502, 503, 504)
 
 
 class DependencyUnreachable(ServiceUnavailable):
-    """No connection could be made, so the request was certainly not delivered."""
+    """No attempt could make a connection, so the request was certainly not delivered."""
 
 
 class UnreadableAnswer(ServiceUnavailable):
@@ -180,6 +180,10 @@ class ServiceClient:
         id): then a connection lost before the answer, such as a kept-alive connection the
         server had just closed, is retried with backoff. Timeouts are never retried here, so a
         slow dependency costs one read timeout, not several.
+
+        Delivery is judged over every attempt: DependencyUnreachable (certainly not delivered)
+        only when no attempt made a connection. An attempt whose answer was lost may have been
+        acted on, so a later refused connection does not make the request undelivered.
         """
         sent_headers = dict(headers or {})
         if has_request_context() and "request_id" in g:
@@ -189,6 +193,7 @@ class ServiceClient:
                 raise ServiceUnavailable(f"No service credential configured to call {self.name}.")
             sent_headers["Authorization"] = self._credential.bearer()
         attempts = 1 + (self._settings.retries if keyed else 0)
+        maybe_delivered = False
         for attempt in range(attempts):
             try:
                 response = self._session.request(
@@ -201,11 +206,12 @@ class ServiceClient:
                 )
                 break
             except requests.ConnectionError as exc:
+                maybe_delivered = maybe_delivered or not _never_delivered(exc)
                 if attempt + 1 == attempts or isinstance(exc, requests.Timeout):
-                    raise self._unavailable(exc) from exc
+                    raise self._unavailable(exc, maybe_delivered) from exc
                 time.sleep(self._settings.backoff_factor * 2**attempt)
             except requests.RequestException as exc:
-                raise self._unavailable(exc) from exc
+                raise self._unavailable(exc, maybe_delivered or not _never_delivered(exc)) from exc
         if response.status_code >= 500:
             logger.warning(
                 "dependency failed", extra={"dependency": self.name, "status": response.status_code}
@@ -214,8 +220,8 @@ class ServiceClient:
         body = response.json() if response.content else None
         return Reply(response.status_code, body)
 
-    def _unavailable(self, exc: requests.RequestException) -> ServiceUnavailable:
+    def _unavailable(self, exc: requests.RequestException, maybe_delivered: bool) -> ServiceUnavailable:
         logger.warning("dependency unreachable", extra={"dependency": self.name, "error": str(exc)})
-        if _never_delivered(exc):
+        if not maybe_delivered:
             return DependencyUnreachable(f"The {self.name} service cannot be reached.")
         return ServiceUnavailable(f"The {self.name} service is not answering.")

@@ -17,7 +17,8 @@ from service_kit.problems import ServiceUnavailable
 
 class ScriptedServer:
     """Answers each request with the next scripted action: a status, "drop" (close without an
-    answer) or "hang" (answer only once released)."""
+    answer), "drop-and-refuse" (drop, and stop listening, so later connections are refused) or
+    "hang" (answer only once released)."""
 
     def __init__(self) -> None:
         self.script: list[object] = []
@@ -36,6 +37,10 @@ class ScriptedServer:
                 self.rfile.read(length)
                 server.seen.append(dict(self.headers))
                 action = server.script.pop(0) if server.script else 200
+                if action == "drop-and-refuse":
+                    server.httpd.shutdown()
+                    server.httpd.server_close()
+                    action = "drop"
                 if action == "drop":
                     self.connection.shutdown(socket.SHUT_RDWR)
                     self.close_connection = True
@@ -114,6 +119,14 @@ def test_a_refused_connection_is_never_delivered():
         closed_port = probe.getsockname()[1]
     with pytest.raises(DependencyUnreachable):
         client_for(f"http://127.0.0.1:{closed_port}").call("POST", "/internal/reservations", keyed=True)
+
+
+def test_a_request_whose_answer_was_lost_is_not_called_undelivered_when_retries_are_refused(server):
+    server.script = ["drop-and-refuse"]
+    with pytest.raises(ServiceUnavailable) as raised:
+        client_for(server.url).call("POST", "/internal/reservations", json={}, keyed=True)
+    assert not isinstance(raised.value, DependencyUnreachable)
+    assert len(server.seen) == 1
 
 
 def test_request_id_and_credential_are_passed_along(server):

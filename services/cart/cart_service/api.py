@@ -21,11 +21,13 @@ from cart_service.cart import (
     CheckoutRead,
     CheckoutRemovals,
     add_to_cart,
+    claim_for_checkout,
     empty_cart,
     guest_owner,
     is_user_id,
     merge_guest_cart,
     read_for_checkout,
+    release_checkout_claim,
     remove_bought,
     remove_line,
     set_quantity,
@@ -36,6 +38,7 @@ from cart_service.repository import CartRepository
 from cart_service.schemas import (
     CartLineSchema,
     CartViewSchema,
+    CheckoutClaimSchema,
     CheckoutReadSchema,
     CheckoutRemovalsArgsSchema,
     CheckoutRemovalsSchema,
@@ -157,6 +160,7 @@ class GuestCartMerge(MethodView):
         return {
             "items": view.items,
             "subtotal": view.subtotal,
+            "version": view.version,
             "moved": outcome.moved,
             "not_moved": outcome.not_moved,
         }
@@ -169,7 +173,9 @@ class Cart(MethodView):
     @cart.doc(security=BEARER_OR_GUEST)
     def get(self) -> CartView:
         """The caller's lines with each product's current name, price and stock, and the subtotal;
-        `price_changed` marks a line whose price differs from `added_price`."""
+        `price_changed` marks a line whose price differs from `added_price`. `version` stands for
+        the lines and prices shown: `POST /orders` sends it back, and the checkout is refused (409)
+        if anything in it changed."""
         return view_cart(_repository(), _products(), _shopper())
 
     @shopper_required
@@ -222,6 +228,36 @@ class InternalCart(MethodView):
     def get(self, user_id: str) -> CheckoutRead:
         """A user's lines for checkout (consistent read), with the moment they were read."""
         return read_for_checkout(_repository(), _checkout_user(user_id))
+
+
+@internal.route("/carts/<id:user_id>/checkout-claims")
+class CheckoutClaims(MethodView):
+    @service_required
+    @internal.arguments(CheckoutClaimSchema)
+    @internal.response(200, CheckoutReadSchema)
+    @problem_responses(internal, 404, 409)
+    @internal.doc(security=BEARER)
+    def post(self, body: dict[str, Any], user_id: str) -> CheckoutRead:
+        """Hold the user's cart for one order's checkout and read its lines (409 naming the order
+        that holds it already). An empty cart is not held. Safe to repeat for the same order."""
+        return claim_for_checkout(
+            _repository(),
+            _checkout_user(user_id),
+            body["order_id"],
+            body["cart_version"],
+            body.get("replacing"),
+        )
+
+
+@internal.route("/carts/<id:user_id>/checkout-claims/<id:order_id>")
+class CheckoutClaim(MethodView):
+    @service_required
+    @internal.response(204)
+    @problem_responses(internal, 404)
+    @internal.doc(security=BEARER)
+    def delete(self, user_id: str, order_id: str) -> None:
+        """End the order's hold on the cart (nothing happens if it does not hold it)."""
+        release_checkout_claim(_repository(), _checkout_user(user_id), order_id)
 
 
 @internal.route("/carts/<id:user_id>/checkout-removals")

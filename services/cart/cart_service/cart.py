@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from service_kit.cart_version import SeenLine, encode_cart_version
 from service_kit.identifiers import is_valid_id
 from service_kit.problems import Conflict, NotFound, ValidationFailed
 
@@ -49,6 +50,18 @@ class CartFull(ValidationFailed):
 
 class CartBusy(Conflict):
     """The cart kept changing under concurrent writes; the caller may retry."""
+
+
+class CartClaimed(Conflict):
+    """Another order's checkout holds the cart; `holding_order_id` names it."""
+
+    slug = "cart-checkout-in-progress"
+
+    def __init__(self, holder: str):
+        super().__init__(
+            f"A checkout of this cart is in progress or done: order {holder}.", holding_order_id=holder
+        )
+        self.holder = holder
 
 
 @dataclass(frozen=True)
@@ -95,6 +108,7 @@ class CartEntry:
     quantity: int
     product: ProductSummary | None
     added_price: Decimal | None = None
+    added_at: str = ""
 
     @property
     def available(self) -> bool:
@@ -135,6 +149,13 @@ class CartView:
     @property
     def subtotal(self) -> Decimal:
         return sum((entry.line_total for entry in self.items if entry.line_total is not None), Decimal(0))
+
+    @property
+    def version(self) -> str:
+        """The lines and prices shown, as the token a checkout sends back to confirm them."""
+        return encode_cart_version(
+            SeenLine(entry.product_id, entry.quantity, entry.price, entry.added_at) for entry in self.items
+        )
 
 
 @dataclass(frozen=True)
@@ -218,7 +239,9 @@ def view_cart(repository: Any, products: ProductLookup, user_id: str) -> CartVie
     found = products.find_many([line.product_id for line in lines]) if lines else {}
     return CartView(
         [
-            CartEntry(line.product_id, line.quantity, found.get(line.product_id), line.added_price)
+            CartEntry(
+                line.product_id, line.quantity, found.get(line.product_id), line.added_price, line.added_at
+            )
             for line in lines
         ]
     )
@@ -262,6 +285,28 @@ def read_for_checkout(repository: Any, user_id: str) -> CheckoutRead:
     return CheckoutRead(user_id, lines, timestamp(utc_now()))
 
 
+def claim_for_checkout(
+    repository: Any, user_id: str, order_id: str, version: str, replacing: str | None
+) -> CheckoutRead:
+    """Hold the cart for one order's checkout of cart `version`, then read its lines for it.
+
+    The claim comes first, so no other order can read the lines after this one holds them: a
+    cart is bought at most once, whatever keys its checkouts carry. The hold of an order that
+    bought the cart passes to a checkout of another version; `replacing` is a holder the orders
+    service knows is failed or gone. An empty cart is not held.
+    """
+    repository.claim(user_id, order_id, version, replacing)
+    read = read_for_checkout(repository, user_id)
+    if not read.items:
+        repository.release_claim(user_id, order_id)
+    return read
+
+
+def release_checkout_claim(repository: Any, user_id: str, order_id: str) -> None:
+    """Let the cart be checked out again, if `order_id` still holds it (safe to repeat)."""
+    repository.release_claim(user_id, order_id)
+
+
 def remove_bought(
     repository: Any, user_id: str, order_id: str, read_at: datetime, items: Sequence[BoughtItem]
 ) -> CheckoutRemovals:
@@ -269,7 +314,9 @@ def remove_bought(
 
     A line added after `read_at` was not part of the order and stays. A line holding more than was
     bought keeps the rest, and remembers the order so a repeat takes nothing more; any other line
-    goes. A line already gone counts as removed. All lines change in one transaction.
+    goes. A line already gone counts as removed. All lines change in one transaction. The order
+    keeps its hold on the cart, marked done: a late duplicate confirming the same cart version is
+    told which order bought it, while a checkout of a new version takes the hold over.
     """
     for _ in range(MAX_WRITE_ATTEMPTS):
         lines = {line.product_id: line for line in repository.lines(user_id)}
@@ -289,6 +336,7 @@ def remove_bought(
             else:
                 deletes.append(line)
         if not (takes or deletes) or repository.remove_bought_lines(user_id, order_id, takes, deletes):
+            repository.finish_claim(user_id, order_id)
             return outcome
     raise CartBusy("The cart is changing too often to remove the bought lines; retry.")
 

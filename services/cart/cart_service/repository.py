@@ -18,8 +18,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from cart_service import table as attr
-from cart_service.cart import MAX_LINES, CartFull, CartLine, LineMove, LineNotFound, is_guest
+from cart_service.cart import MAX_LINES, CartClaimed, CartFull, CartLine, LineMove, LineNotFound, is_guest
 from dynamo_common import (
+    ConditionFailed,
     TransactionCancelled,
     expression_values,
     from_item,
@@ -49,6 +50,13 @@ _LINE_NAMES = {
     "#expires": attr.EXPIRES_AT,
     "#price": attr.PRICE_AT_ADD,
     "#orders": attr.CHECKOUT_ORDER_IDS,
+}
+
+
+_CLAIM_NAMES = {
+    "#claim": attr.CHECKOUT_CLAIM,
+    "#version": attr.CHECKOUT_CLAIM_VERSION,
+    "#finished": attr.CHECKOUT_CLAIM_FINISHED,
 }
 
 
@@ -353,6 +361,69 @@ class CartRepository:
                 TableName=self.table_name, Key=_key(guest, GUEST_MERGED_MARKER), ConsistentRead=True
             )
         return "Item" in response
+
+    def claim(self, user_id: str, order_id: str, version: str, replacing: str | None) -> None:
+        """Hold the cart for `order_id`, confirming cart `version` (raises CartClaimed).
+
+        The hold of an order that bought and cleared the cart is taken over by a checkout of
+        another version; `replacing` is a holder the caller knows is failed or gone.
+        """
+        condition = (
+            "attribute_not_exists(#claim) OR #claim = :order OR (#finished = :true AND #version <> :version)"
+        )
+        values: dict[str, Any] = {
+            ":order": order_id,
+            ":version": version,
+            ":true": True,
+            ":expires": self._now() + line_ttl_seconds(user_id),
+        }
+        if replacing:
+            condition += " OR #claim = :replacing"
+            values[":replacing"] = replacing
+        try:
+            with translated_errors():
+                self._client.update_item(
+                    TableName=self.table_name,
+                    Key=_key(user_id, CART_HEADER),
+                    UpdateExpression="SET #claim = :order, #version = :version, #expires = :expires "
+                    "REMOVE #finished",
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames={**_CLAIM_NAMES, "#expires": attr.EXPIRES_AT},
+                    ExpressionAttributeValues=expression_values(values),
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ConditionFailed as exc:
+            raise CartClaimed(from_item(exc.item or {}).get(attr.CHECKOUT_CLAIM, "unknown")) from exc
+
+    def finish_claim(self, user_id: str, order_id: str) -> None:
+        """Mark `order_id`'s hold as done (it bought and cleared the cart); nothing if it holds none."""
+        try:
+            with translated_errors():
+                self._client.update_item(
+                    TableName=self.table_name,
+                    Key=_key(user_id, CART_HEADER),
+                    UpdateExpression="SET #finished = :true",
+                    ConditionExpression="#claim = :order",
+                    ExpressionAttributeNames={k: _CLAIM_NAMES[k] for k in ("#claim", "#finished")},
+                    ExpressionAttributeValues=expression_values({":order": order_id, ":true": True}),
+                )
+        except ConditionFailed:
+            return
+
+    def release_claim(self, user_id: str, order_id: str) -> None:
+        """End `order_id`'s hold on the cart; nothing happens when it does not hold it."""
+        try:
+            with translated_errors():
+                self._client.update_item(
+                    TableName=self.table_name,
+                    Key=_key(user_id, CART_HEADER),
+                    UpdateExpression="REMOVE #claim, #version, #finished",
+                    ConditionExpression="#claim = :order",
+                    ExpressionAttributeNames=_CLAIM_NAMES,
+                    ExpressionAttributeValues=expression_values({":order": order_id}),
+                )
+        except ConditionFailed:
+            return
 
     def ping(self) -> None:
         with translated_errors():

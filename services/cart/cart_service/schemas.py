@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from cart_service.cart import MAX_LINES, MAX_QUANTITY
+from service_kit.cart_version import MAX_VERSION_LENGTH
 from service_kit.identifiers import id_validator
 from service_kit.schemas import InternalSchema
 
@@ -63,6 +64,13 @@ class CartEntrySchema(Schema):
 class CartViewSchema(Schema):
     items = fields.List(fields.Nested(CartEntrySchema), required=True)
     subtotal = Money(required=True, metadata={"description": "The total of the available lines."})
+    version = fields.String(
+        required=True,
+        metadata={
+            "description": "Stands for the lines and prices shown; send it as `cart_version` to "
+            "`POST /orders` to confirm them."
+        },
+    )
 
 
 class GuestTokenSchema(Schema):
@@ -110,6 +118,19 @@ class CheckoutReadSchema(InternalSchema):
     user_id = fields.String(required=True)
     items = fields.List(fields.Nested(CheckoutLineSchema), required=True)
     read_at = fields.String(required=True, metadata={"description": "When the lines were read (UTC)."})
+
+
+class CheckoutClaimSchema(InternalSchema):
+    order_id = fields.String(required=True, validate=id_validator())
+    cart_version = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_VERSION_LENGTH),
+        metadata={"description": "The cart version the order's shopper confirmed."},
+    )
+    replacing = fields.String(
+        validate=id_validator(),
+        metadata={"description": "An order known to be finished or gone, whose hold may be taken over."},
+    )
 
 
 class BoughtItemSchema(InternalSchema):

@@ -20,6 +20,11 @@ LINE_PRODUCT_IDS = "LineProductIDs"
 CHECKOUT_ORDER_IDS = "CheckoutOrderIDs"
 # The product's price when the shopper last added or set the line, to show a change since.
 PRICE_AT_ADD = "PriceAtAdd"
+# On the header item: the order whose checkout holds the cart (so a cart is bought once), the
+# cart version it confirmed, and whether it has bought and cleared the cart.
+CHECKOUT_CLAIM = "CheckoutClaim"
+CHECKOUT_CLAIM_VERSION = "CheckoutClaimVersion"
+CHECKOUT_CLAIM_FINISHED = "CheckoutClaimFinished"
 
 TABLE_SPEC = TableSpec(
     logical_name=TABLE_NAME,

@@ -165,7 +165,7 @@ def test_the_view_is_enriched_by_one_products_call_with_an_exact_subtotal(client
 
 
 def test_an_empty_cart_needs_no_products_call(client, alice, products):
-    assert cart_of(client, alice) == {"items": [], "subtotal": "0.00"}
+    assert cart_of(client, alice) == {"items": [], "subtotal": "0.00", "version": "v1.W10"}
     assert products.calls == []
 
 

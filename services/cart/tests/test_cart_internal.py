@@ -160,3 +160,62 @@ def test_unknown_fields_of_a_newer_orders_release_are_ignored(client, service, a
     response = client.post("/internal/v1/carts/alice/checkout-removals", json=body, headers=service)
     assert response.status_code == 200, response.json
     assert lines_of(client, alice) == {"b": 1}
+
+
+def claim(client, service, order_id: str, version: str = "v1.seen", replacing: str | None = None):
+    body = {"order_id": order_id, "cart_version": version, **({"replacing": replacing} if replacing else {})}
+    return client.post("/internal/v1/carts/alice/checkout-claims", json=body, headers=service)
+
+
+def test_a_cart_is_held_by_one_order_until_released_or_replaced(client, service, fill):
+    fill(a=2)
+    first = claim(client, service, "order-1")
+    assert first.status_code == 200 and [i["product_id"] for i in first.json["items"]] == ["a"]
+    assert claim(client, service, "order-1").status_code == 200  # the same order, again
+
+    refused = claim(client, service, "order-2", version="v1.other")
+    assert refused.status_code == 409 and refused.content_type == "application/problem+json"
+    assert refused.json["holding_order_id"] == "order-1"
+    assert claim(client, service, "order-2", replacing="order-other").status_code == 409
+    assert claim(client, service, "order-2", replacing="order-1").status_code == 200
+
+    assert (
+        client.delete("/internal/v1/carts/alice/checkout-claims/order-1", headers=service).status_code == 204
+    )
+    assert claim(client, service, "order-3").status_code == 409  # order-1 no longer held it
+    assert (
+        client.delete("/internal/v1/carts/alice/checkout-claims/order-2", headers=service).status_code == 204
+    )
+    assert claim(client, service, "order-3").status_code == 200
+
+
+def test_the_hold_of_an_order_that_bought_the_cart_passes_only_to_another_version(client, service, fill):
+    fill(a=2)
+    held = claim(client, service, "order-1", version="v1.bought").json
+    assert remove(client, service, "order-1", held["read_at"], a=2).status_code == 200
+    fill(a=1)
+
+    duplicate = claim(client, service, "order-2", version="v1.bought")
+    assert duplicate.status_code == 409 and duplicate.json["holding_order_id"] == "order-1"
+    assert claim(client, service, "order-3", version="v1.filled-again").status_code == 200
+    assert claim(client, service, "order-4", version="v1.other").status_code == 409  # order-3 is busy
+
+
+def test_an_empty_cart_is_not_held(client, service):
+    assert claim(client, service, "order-1").json["items"] == []
+    assert claim(client, service, "order-2").status_code == 200
+
+
+def test_the_cart_version_changes_with_lines_prices_and_a_line_added_again(client, alice, fill, products):
+    fill(a=2)
+    version = client.get("/cart", headers=alice).json["version"]
+    assert client.get("/cart", headers=alice).json["version"] == version
+    fill(a=3)
+    assert client.get("/cart", headers=alice).json["version"] != version
+    version = client.get("/cart", headers=alice).json["version"]
+    products.catalogue["a"]["price"] = "11.00"
+    again = client.get("/cart", headers=alice).json["version"]
+    assert again != version
+    client.delete("/cart/items/a", headers=alice)
+    fill(a=3)
+    assert client.get("/cart", headers=alice).json["version"] != again

@@ -12,7 +12,7 @@ from orders_service.api import CHECKOUT_EXTENSION, CURSOR_EXTENSION, REPOSITORY_
 from orders_service.checkout import Checkout, CheckoutSettings
 from orders_service.cli import STOCK_EXTENSION, register_cli, run_recovery
 from orders_service.gateways import CartGateway, StockGateway
-from orders_service.recovery import RecoveryLoop
+from orders_service.recovery import DEFAULT_SWEEP_AGE_SECONDS, RecoveryLoop
 from orders_service.repository import OrderRepository
 from orders_service.table import TABLE_SPEC
 from service_kit.app import init_dynamodb, init_service, load_config, service_client
@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "CHECKOUT_LEASE_SECONDS": 30,
     "REPLAY_WAIT_SECONDS": 10,
     "RECOVERY_INTERVAL_SECONDS": 0,
+    # Stock held longer than this by an order that is gone or FAILED is released by recovery.
+    "RESERVATION_SWEEP_AGE_SECONDS": DEFAULT_SWEEP_AGE_SECONDS,
 }
 
 

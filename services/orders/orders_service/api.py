@@ -17,6 +17,7 @@ from orders_service.repository import OrderRepository
 from orders_service.schemas import (
     CheckoutHeadersSchema,
     CheckoutProblemSchema,
+    CheckoutSchema,
     OrderListArgsSchema,
     OrderPageSchema,
     OrderSchema,
@@ -101,19 +102,26 @@ class Orders(MethodView):
     @guests_sign_in_first
     @user_required
     @orders.arguments(CheckoutHeadersSchema, location="headers", error_status_code=400)
+    @orders.arguments(CheckoutSchema)
     @orders.response(201, OrderSchema)
     @orders.alt_response(200, schema=OrderSchema, description="A replay of a key already used")
     @orders.alt_response(
         409,
         schema=CheckoutProblemSchema,
         content_type=PROBLEM_CONTENT_TYPE,
-        description="Short of stock (each short line named), the key reused or still in use",
+        description="Short of stock (each short line named); the cart or a price changed since "
+        "the confirmed `cart_version` (each changed line named, with old and new price); another "
+        "checkout of this cart in progress or done (`holding_order_id`); the key reused or still "
+        "in use",
     )
     @problem_responses(orders, 422)
     @orders.doc(security=SIGNED_IN, **response_links(201, ORDER_LINKS))
-    def post(self, headers: dict[str, Any]) -> Any:
-        """Check out the caller's cart; prices and totals come from the products service."""
-        order, created = _checkout().place(current_user().subject, headers["idempotency_key"])
+    def post(self, headers: dict[str, Any], body: dict[str, Any]) -> Any:
+        """Check out the caller's cart as confirmed by `cart_version`; prices and totals come from
+        the products service. A cart is bought at most once, whatever the keys."""
+        order, created = _checkout().place(
+            current_user().subject, headers["idempotency_key"], body["cart_version"]
+        )
         return order_view(order), 201 if created else 200
 
 

@@ -18,11 +18,21 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from dynamo_common import DynamoError
-from orders_service.gateways import CartGateway, Reservation, ReservationRefused, StockGateway
+from orders_service.gateways import (
+    CartClaimed,
+    CartGateway,
+    CartSnapshot,
+    Reservation,
+    ReservationRefused,
+    StockGateway,
+)
 from orders_service.orders import (
+    CartChanged,
+    CartCheckoutInProgress,
     CartLine,
     CheckoutFailed,
     CheckoutInProgress,
@@ -34,6 +44,7 @@ from orders_service.orders import (
     OutOfStock,
     Status,
     cart_fingerprint,
+    changed_lines,
     iso,
     later,
     order_id_for,
@@ -41,6 +52,7 @@ from orders_service.orders import (
     utc_now,
 )
 from orders_service.repository import LeaseLost, OrderRepository
+from service_kit.cart_version import SeenLine, decode_cart_version
 from service_kit.http import DependencyUnreachable
 from service_kit.problems import Problem, ServiceUnavailable
 
@@ -67,6 +79,8 @@ class CheckoutSettings:
 def failure_problem(failure: dict[str, Any]) -> Problem:
     """The problem a failed checkout answered with, rebuilt for a replay of the same key."""
     extensions = {"order_id": failure["order_id"]}
+    if failure.get("changed_items"):
+        return CartChanged(failure["detail"], changed_items=failure["changed_items"], **extensions)
     if failure.get("short_items"):
         short_items = [
             {
@@ -78,6 +92,13 @@ def failure_problem(failure: dict[str, Any]) -> Problem:
         ]
         return OutOfStock(failure["detail"], short_items=short_items, **extensions)
     return CheckoutFailed(failure["detail"], **extensions)
+
+
+def _still_holds(holder: Order, order: Order) -> bool:
+    """Whether `holder`'s hold on the cart stands against `order`'s checkout."""
+    if not holder.done_with_cart:
+        return True
+    return holder.status != Status.FAILED and holder.cart_version == order.cart_version
 
 
 class Checkout:
@@ -100,11 +121,15 @@ class Checkout:
         self._sleep = sleep
         self._side_steps = ThreadPoolExecutor(max_workers=SIDE_STEP_WORKERS, thread_name_prefix="checkout")
 
-    def place(self, user_id: str, idempotency_key: str) -> tuple[Order, bool]:
-        """Check out the user's cart once per key: (order, True) the first time, (order, False) after."""
-        order = self._new_pending(user_id, idempotency_key)
+    def place(self, user_id: str, idempotency_key: str, cart_version: str) -> tuple[Order, bool]:
+        """Check out the user's cart once per key: (order, True) the first time, (order, False) after.
+
+        `cart_version` is the cart the shopper confirmed (lines and prices): the first attempt
+        is refused (409 cart-changed) if the cart read or a price differs from it.
+        """
+        order = self._new_pending(user_id, idempotency_key, cart_version)
         if self._orders.start(order):
-            return self._from_cart(order), True
+            return self._from_cart(order, first_attempt=True), True
         return self._replay(order), False
 
     def finish(self, order: Order) -> Order:
@@ -138,12 +163,26 @@ class Checkout:
         confirmed = replace(order, status=Status.CONFIRMED, lines=reservation.lines, total_price=total)
         return self.finish(confirmed)
 
-    def fail(self, order: Order, detail: str, short_items: list[dict[str, Any]] | None = None) -> Problem:
+    def fail(self, order: Order, detail: str, **reasons: list[dict[str, Any]] | None) -> Problem:
+        """PENDING → FAILED holding no stock, and the cart free for another checkout.
+
+        `reasons` are the lines that made it fail (`short_items`, `changed_items`), kept so that
+        a replay of the key answers the same problem.
+        """
         failure: dict[str, Any] = {"order_id": order.order_id, "detail": detail}
-        if short_items:
-            failure["short_items"] = short_items
+        failure.update({name: lines for name, lines in reasons.items() if lines})
         self._orders.fail(order, failure, self._now())
+        self.let_go_of_cart(order)
         return failure_problem(failure)
+
+    def forget(self, order: Order) -> None:
+        """Delete an order no reserve was ever sent for, and let go of its cart."""
+        self._orders.forget(order)
+        self.let_go_of_cart(order)
+
+    def let_go_of_cart(self, order: Order) -> None:
+        """End the order's hold on its cart; if that fails, the next checkout finds the hold stale."""
+        self._attempt(self._cart.release_claim, order.user_id, order.order_id)
 
     def cancel(self, user_id: str, order_id: str) -> Order:
         """CONFIRMED → CANCELLED, and the stock given back exactly once (now, or by recovery)."""
@@ -173,15 +212,23 @@ class Checkout:
         owner, until = self._lease()
         return self._orders.take_over(order, owner, self._now(), until)
 
-    def _from_cart(self, order: Order) -> Order:
+    def _from_cart(self, order: Order, first_attempt: bool) -> Order:
+        # An order without recorded cart lines never sent a reserve, so forgetting it is safe.
         try:
-            snapshot = self._cart.read(order.user_id)
+            snapshot = self._claim_cart(order)
         except ServiceUnavailable:
             self._orders.forget(order)
             raise
         if not snapshot.lines:
             self._orders.forget(order)
             raise EmptyCart("The cart is empty.")
+        changed = changed_lines(self._seen_lines(order), snapshot.lines)
+        if changed:
+            raise self.fail(
+                order,
+                "The cart changed since it was shown; review it and confirm again. Nothing was reserved.",
+                changed_items=changed,
+            )
         fingerprint = cart_fingerprint(snapshot.lines)
         self._orders.record_cart(order, snapshot.lines, snapshot.read_at, fingerprint, self._now())
         remembered = replace(
@@ -190,25 +237,61 @@ class Checkout:
             cart_read_at=snapshot.read_at,
             cart_fingerprint=fingerprint,
         )
-        return self._reserve_and_confirm(remembered)
+        return self._reserve_and_confirm(remembered, first_attempt)
 
-    def _reserve_and_confirm(self, order: Order) -> Order:
+    def _claim_cart(self, order: Order) -> CartSnapshot:
+        """Hold the cart for this order and read it.
+
+        The hold of another order is a 409 naming it (and this order is forgotten, nothing
+        reserved) while that order is still working on the cart, or when it bought the very
+        cart version this checkout confirms. A hold by an order that failed, is gone, or bought
+        an earlier cart is taken over.
+        """
+        replacing = None
+        for _ in range(2):
+            try:
+                return self._cart.claim(order.user_id, order.order_id, order.cart_version or "", replacing)
+            except CartClaimed as claimed:
+                replacing = claimed.holder
+            holder = self._orders.get(replacing)
+            if holder is not None and holder.user_id == order.user_id and _still_holds(holder, order):
+                break
+        self._orders.forget(order)
+        raise CartCheckoutInProgress(
+            f"A checkout of this cart is in progress or done: order {replacing}. "
+            "Nothing was reserved for this one.",
+            holding_order_id=replacing,
+        )
+
+    def _seen_lines(self, order: Order) -> tuple[SeenLine, ...]:
+        return decode_cart_version(order.cart_version) if order.cart_version else ()
+
+    def _expected_prices(self, order: Order) -> dict[str, Decimal] | None:
+        """The prices the shopper confirmed; None for an order placed without a cart version."""
+        if not order.cart_version:
+            return None
+        return {line.product_id: line.price for line in self._seen_lines(order) if line.price is not None}
+
+    def _reserve_and_confirm(self, order: Order, first_attempt: bool) -> Order:
         try:
-            reservation = self._stock.reserve(order.order_id, list(order.cart_lines))
-        except DependencyUnreachable:
-            self._orders.forget(order)  # never delivered, so nothing is reserved: start afresh
+            reservation = self._stock.reserve(
+                order.order_id, list(order.cart_lines), self._expected_prices(order)
+            )
+        except DependencyUnreachable as exc:
+            if not first_attempt:
+                # An earlier attempt may have reached products: the order stays PENDING, and
+                # recovery confirms it from its reservation or fences it with a release.
+                raise self._left_for_recovery(order, exc) from exc
+            self.forget(order)  # no attempt of this order was ever delivered: nothing is reserved
             raise
         except ServiceUnavailable as exc:
-            raise ServiceUnavailable(
-                f"{exc.detail} Order {order.order_id} will be resolved; retry with the same key.",
-                retry_after=int(self._settings.lease_seconds),
-                order_id=order.order_id,
-            ) from exc
+            raise self._left_for_recovery(order, exc) from exc
         except ReservationRefused as refused:
             raise self.fail(
                 order,
                 refused.problem.get("detail", "The stock could not be reserved."),
-                refused.problem.get("short_items"),
+                short_items=refused.problem.get("short_items"),
+                changed_items=refused.problem.get("changed_items"),
             ) from refused
         try:
             return self.confirm_reserved(order, reservation)
@@ -218,6 +301,13 @@ class Checkout:
             ) from exc
         except DynamoError as exc:
             return self._settle_unrecorded_confirmation(order, exc)
+
+    def _left_for_recovery(self, order: Order, exc: ServiceUnavailable) -> ServiceUnavailable:
+        return ServiceUnavailable(
+            f"{exc.detail} Order {order.order_id} will be resolved; retry with the same key.",
+            retry_after=int(self._settings.lease_seconds),
+            order_id=order.order_id,
+        )
 
     def _settle_unrecorded_confirmation(self, order: Order, error: DynamoError) -> Order:
         """The confirmation's write failed, and may or may not have landed.
@@ -263,14 +353,16 @@ class Checkout:
             order = self._orders.get(attempt.order_id)
             if order is None:
                 # The first attempt gave up before reserving anything; this one starts afresh.
-                order, _ = self.place(attempt.user_id, attempt.idempotency_key)
+                order, _ = self.place(attempt.user_id, attempt.idempotency_key, attempt.cart_version or "")
                 return order
             if order.status != Status.PENDING:
                 return self._resolved_replay(order)
             if order.lease_until and iso(self._clock()) > order.lease_until:
                 taken = self.take_over(order)
                 if taken is not None:
-                    return self._reserve_and_confirm(taken) if taken.cart_lines else self._from_cart(taken)
+                    if taken.cart_lines:
+                        return self._reserve_and_confirm(taken, first_attempt=False)
+                    return self._from_cart(taken, first_attempt=False)
             if time.monotonic() >= deadline:
                 raise CheckoutInProgress(
                     f"Order {order.order_id} is still being checked out; retry shortly.",
@@ -289,7 +381,7 @@ class Checkout:
             raise failure_problem(order.failure)
         return order
 
-    def _new_pending(self, user_id: str, idempotency_key: str) -> Order:
+    def _new_pending(self, user_id: str, idempotency_key: str, cart_version: str) -> Order:
         now = self._now()
         owner, until = self._lease()
         return Order(
@@ -302,6 +394,7 @@ class Checkout:
             lease_owner=owner,
             lease_until=until,
             needs_recovery=True,
+            cart_version=cart_version or None,
         )
 
     def _lease(self) -> tuple[str, str]:

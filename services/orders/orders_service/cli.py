@@ -18,6 +18,7 @@ def run_recovery(app: Flask) -> dict[str, int]:
             app.extensions[REPOSITORY_EXTENSION],
             app.extensions[CHECKOUT_EXTENSION],
             app.extensions[STOCK_EXTENSION],
+            sweep_age_seconds=int(app.config["RESERVATION_SWEEP_AGE_SECONDS"]),
         )
     return dict(outcomes)
 

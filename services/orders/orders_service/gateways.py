@@ -7,6 +7,7 @@ is written down in `contracts/` and verified by the providers' own tests.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -27,6 +28,14 @@ class CartSnapshot:
 class Reservation:
     status: str
     lines: tuple[OrderLine, ...]
+
+
+class CartClaimed(Exception):
+    """Another order's checkout holds the cart; `holder` is that order's id."""
+
+    def __init__(self, holder: str):
+        super().__init__(f"the cart is held by order {holder}")
+        self.holder = holder
 
 
 class ReservationRefused(Exception):
@@ -76,12 +85,45 @@ class CartGateway:
         reply = self._client.call("GET", f"/internal/v1/carts/{quote(user_id, safe='')}", internal=True)
         if reply.status != 200:
             raise _unexpected("cart", reply.status, reply.body)
+        return self._snapshot(reply.body)
+
+    def claim(self, user_id: str, order_id: str, version: str, replacing: str | None = None) -> CartSnapshot:
+        """Hold the cart for this order's checkout of cart `version` and read its lines;
+        CartClaimed when another order holds it.
+
+        `replacing` is a holder known to be failed or gone, whose hold may be taken over.
+        """
+        body = {
+            "order_id": order_id,
+            "cart_version": version,
+            **({"replacing": replacing} if replacing else {}),
+        }
+        reply = self._client.call(
+            "POST",
+            f"/internal/v1/carts/{quote(user_id, safe='')}/checkout-claims",
+            json=body,
+            internal=True,
+            keyed=True,
+        )
+        if reply.status == 409 and isinstance(reply.body, dict) and reply.body.get("holding_order_id"):
+            raise CartClaimed(_text(reply.body["holding_order_id"]))
+        if reply.status != 200:
+            raise _unexpected("cart", reply.status, reply.body)
+        return self._snapshot(reply.body)
+
+    def release_claim(self, user_id: str, order_id: str) -> None:
+        path = f"/internal/v1/carts/{quote(user_id, safe='')}/checkout-claims/{quote(order_id, safe='')}"
+        reply = self._client.call("DELETE", path, internal=True)
+        if reply.status != 204:
+            raise _unexpected("cart", reply.status, reply.body)
+
+    @staticmethod
+    def _snapshot(body: Any) -> CartSnapshot:
         with reading_answer_of("cart", "cart"):
             lines = [
-                CartLine(_text(item["product_id"]), _count(item["quantity"]))
-                for item in _list(reply.body["items"])
+                CartLine(_text(item["product_id"]), _count(item["quantity"])) for item in _list(body["items"])
             ]
-            return CartSnapshot(lines=lines, read_at=_text(reply.body["read_at"]))
+            return CartSnapshot(lines=lines, read_at=_text(body["read_at"]))
 
     def remove_bought(self, user_id: str, order_id: str, read_at: str, lines: list[CartLine]) -> None:
         reply = self._client.call(
@@ -105,11 +147,18 @@ class StockGateway:
     def __init__(self, client: ServiceClient):
         self._client = client
 
-    def reserve(self, order_id: str, lines: list[CartLine]) -> Reservation:
-        body = {
-            "order_id": order_id,
-            "items": [{"product_id": line.product_id, "quantity": line.quantity} for line in lines],
-        }
+    def reserve(
+        self, order_id: str, lines: list[CartLine], expected_prices: Mapping[str, Decimal] | None = None
+    ) -> Reservation:
+        """Reserve the lines; with `expected_prices`, products refuses (409) any other price."""
+        expected = expected_prices or {}
+        items = []
+        for line in lines:
+            item: dict[str, Any] = {"product_id": line.product_id, "quantity": line.quantity}
+            if line.product_id in expected:
+                item["expected_price"] = str(expected[line.product_id])
+            items.append(item)
+        body = {"order_id": order_id, "items": items}
         reply = self._client.call("POST", "/internal/v1/reservations", json=body, internal=True, keyed=True)
         if reply.status in (200, 201):
             return self._reservation(reply.body)
@@ -124,6 +173,19 @@ class StockGateway:
         if reply.status != 200:
             raise _unexpected("products", reply.status, reply.body)
         return self._reservation(reply.body)
+
+    def held_too_long(self, held_for_seconds: int, limit: int = 100) -> list[str]:
+        """Order ids whose stock has been RESERVED for more than `held_for_seconds`, oldest first."""
+        reply = self._client.call(
+            "GET",
+            "/internal/v1/reservations",
+            params={"held_for_seconds": held_for_seconds, "limit": limit},
+            internal=True,
+        )
+        if reply.status != 200:
+            raise _unexpected("products", reply.status, reply.body)
+        with reading_answer_of("products", "held reservations"):
+            return [_text(order_id) for order_id in _list(reply.body["order_ids"])]
 
     def release(self, order_id: str) -> str:
         return self._transition(order_id, "release")
@@ -162,7 +224,8 @@ class StockGateway:
 
     @staticmethod
     def _refusal(problem: Any) -> dict[str, Any]:
-        """The refusal's problem with only what the checkout reads: its detail and the short lines."""
+        """The refusal's problem with only what the checkout reads: its detail, the short lines and
+        the lines whose price changed."""
         with reading_answer_of("products", "refusal"):
             refusal: dict[str, Any] = {
                 "detail": _text(problem.get("detail") or "The stock could not be reserved.")
@@ -175,5 +238,14 @@ class StockGateway:
                         "available": _count(line["available"]),
                     }
                     for line in _list(problem["short_items"])
+                ]
+            if problem.get("changed_items"):
+                refusal["changed_items"] = [
+                    {
+                        "product_id": _text(line["product_id"]),
+                        "old_price": str(_money(line["old_price"])),
+                        "new_price": str(_money(line["new_price"])),
+                    }
+                    for line in _list(problem["changed_items"])
                 ]
             return refusal

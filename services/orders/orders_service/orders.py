@@ -10,6 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from service_kit.cart_version import SeenLine
 from service_kit.problems import Conflict, NotFound, ValidationFailed
 
 ORDER_ID_NAMESPACE = uuid.UUID("6f1f7a58-8a3c-4c36-9a55-2f0d1f3c9b11")
@@ -52,6 +53,18 @@ class CheckoutFailed(Conflict):
     """The checkout ended without an order; the reason says why."""
 
     slug = "checkout-failed"
+
+
+class CartChanged(Conflict):
+    """The cart is not what the shopper confirmed; `changed_items` names each changed line."""
+
+    slug = "cart-changed"
+
+
+class CartCheckoutInProgress(Conflict):
+    """Another order's checkout holds this cart; `holding_order_id` names it."""
+
+    slug = "cart-checkout-in-progress"
 
 
 class NotCancellable(Conflict):
@@ -102,6 +115,14 @@ class Order:
     stock_returned: bool = False
     failure: dict[str, Any] = field(default_factory=dict)
     needs_recovery: bool = False
+    cart_version: str | None = None
+
+    @property
+    def done_with_cart(self) -> bool:
+        """True when this order will never again read, buy from or clear its cart."""
+        return self.status == Status.FAILED or (
+            self.status in (Status.CONFIRMED, Status.CANCELLED) and self.cart_cleared
+        )
 
 
 def order_id_for(user_id: str, idempotency_key: str) -> str:
@@ -112,6 +133,22 @@ def order_id_for(user_id: str, idempotency_key: str) -> str:
 def cart_fingerprint(lines: tuple[CartLine, ...] | list[CartLine]) -> str:
     canonical = "\n".join(f"{line.product_id}:{line.quantity}" for line in sorted(lines, key=_by_id))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def changed_lines(seen: tuple[SeenLine, ...], lines: list[CartLine]) -> list[dict[str, Any]]:
+    """Every line whose quantity differs between the cart the shopper saw and the one read now
+    (a line only in one of them has quantity 0 in the other), by product id."""
+    seen_quantities = {line.product_id: line.quantity for line in seen}
+    quantities = {line.product_id: line.quantity for line in lines}
+    return [
+        {
+            "product_id": product_id,
+            "old_quantity": seen_quantities.get(product_id, 0),
+            "new_quantity": quantities.get(product_id, 0),
+        }
+        for product_id in sorted(set(seen_quantities) | set(quantities))
+        if seen_quantities.get(product_id, 0) != quantities.get(product_id, 0)
+    ]
 
 
 def _by_id(line: CartLine) -> str:

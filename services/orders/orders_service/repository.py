@@ -41,6 +41,7 @@ def order_to_item(order: Order) -> dict[str, Any]:
         attr.UPDATED_AT: order.updated_at,
         attr.LEASE_OWNER: order.lease_owner,
         attr.LEASE_UNTIL: order.lease_until,
+        attr.CART_VERSION: order.cart_version,
     }
     if order.needs_recovery:
         values[attr.RECOVERY_SHARD] = RECOVERY_SHARD_VALUE
@@ -82,6 +83,7 @@ def order_from_item(item: dict[str, Any]) -> Order:
         stock_returned=bool(values.get(attr.STOCK_RETURNED, False)),
         failure=values.get(attr.FAILURE_REASON) or {},
         needs_recovery=attr.RECOVERY_SHARD in values,
+        cart_version=values.get(attr.CART_VERSION),
     )
 
 

@@ -1,9 +1,14 @@
-"""Response shapes of the orders API (checkout takes no body: prices never come from the client)."""
+"""Request and response shapes of the orders API.
+
+The checkout's body carries only the cart version the shopper confirmed: prices never come from
+the client, they only gate the checkout (any difference → 409 cart-changed).
+"""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from service_kit.cart_version import MAX_VERSION_LENGTH, MalformedCartVersion, decode_cart_version
 from service_kit.identifiers import FullMatch
 from service_kit.problems import ProblemSchema
 
@@ -48,6 +53,36 @@ class CheckoutHeadersSchema(Schema):
     )
 
 
+def _a_cart_version(value: str) -> None:
+    try:
+        decode_cart_version(value)
+    except MalformedCartVersion as exc:
+        raise ValidationError("Not a cart version: send the `version` of `GET /cart`.") from exc
+
+
+class CheckoutSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # e.g. prices a client sends: never trusted, never an error
+
+    cart_version = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=MAX_VERSION_LENGTH), _a_cart_version],
+        metadata={
+            "description": "The `version` of the cart view the shopper confirmed. Required: if a "
+            "line or a price differs at reservation time the checkout is refused (409 "
+            "cart-changed, each changed line named) and nothing is reserved."
+        },
+    )
+
+
+class ChangedItemSchema(Schema):
+    product_id = fields.String(required=True)
+    old_price = fields.String(metadata={"description": "The price the shopper saw."})
+    new_price = fields.String(metadata={"description": "The price now."})
+    old_quantity = fields.Integer(metadata={"description": "The quantity the shopper saw (0: no line)."})
+    new_quantity = fields.Integer(metadata={"description": "The quantity in the cart now (0: no line)."})
+
+
 class ShortItemSchema(Schema):
     product_id = fields.String(required=True)
     requested = fields.Integer(required=True)
@@ -55,7 +90,11 @@ class ShortItemSchema(Schema):
 
 
 class CheckoutProblemSchema(ProblemSchema):
-    """A checkout that ended without an order: `short_items` names each line short of stock."""
+    """A checkout that ended without an order: `short_items` names each line short of stock,
+    `changed_items` each line that differs from the confirmed cart version, and
+    `holding_order_id` the order whose checkout holds the cart."""
 
     order_id = fields.String()
     short_items = fields.List(fields.Nested(ShortItemSchema))
+    changed_items = fields.List(fields.Nested(ChangedItemSchema))
+    holding_order_id = fields.String()

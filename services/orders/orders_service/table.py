@@ -32,6 +32,8 @@ CART_CLEARED = "CartCleared"
 STOCK_RETURNED = "StockReturned"
 RECOVERY_SHARD = "RecoveryShard"
 RECOVERY_DUE = "RecoveryDue"
+# The cart version the shopper confirmed (the lines and prices they saw).
+CART_VERSION = "CartVersion"
 
 USER_ORDERS_INDEX = "UserOrdersIndex"
 RECOVERY_INDEX = "RecoveryIndex"

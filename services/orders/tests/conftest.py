@@ -15,14 +15,16 @@ from dynamo_common import create_tables
 from orders_service import create_app
 from orders_service.api import CHECKOUT_EXTENSION, REPOSITORY_EXTENSION
 from orders_service.checkout import Checkout, CheckoutSettings
-from orders_service.gateways import CartSnapshot, Reservation, ReservationRefused
+from orders_service.gateways import CartClaimed, CartSnapshot, Reservation, ReservationRefused
 from orders_service.orders import CartLine, OrderLine
 from orders_service.table import TABLE_SPEC
 from service_kit.app import DYNAMODB_EXTENSION
+from service_kit.cart_version import SeenLine, encode_cart_version
 from service_kit.http import DependencyUnreachable
 
 TABLE_PREFIX = "unit-"
 PRICES = {"tea": Decimal("4.50"), "pot": Decimal("19.99"), "cup": Decimal("3.33")}
+FAKE_CART_EXTENSION = "test.fake_cart"
 
 
 @dataclass
@@ -31,12 +33,44 @@ class FakeCart:
 
     lines: dict[str, list[CartLine]] = field(default_factory=dict)
     removals: list[tuple[str, str]] = field(default_factory=list)
+    claims: dict[str, tuple[str, str, bool]] = field(default_factory=dict)  # order, version, finished
     down: bool = False
+
+    def version(self, user_id: str, prices: dict[str, Decimal] = PRICES, added_at: str = "") -> str:
+        """The version the cart view would show now, at these prices; `added_at` stands for when
+        the lines were added (a cart filled again has a new version)."""
+        return encode_cart_version(
+            SeenLine(line.product_id, line.quantity, prices[line.product_id], added_at)
+            for line in self.lines.get(user_id, [])
+        )
 
     def read(self, user_id: str) -> CartSnapshot:
         if self.down:
             raise DependencyUnreachable("cart down")
         return CartSnapshot(list(self.lines.get(user_id, [])), "2026-01-01T00:00:00.000Z")
+
+    def claim(self, user_id: str, order_id: str, version: str, replacing: str | None = None) -> CartSnapshot:
+        if self.down:
+            raise DependencyUnreachable("cart down")
+        if user_id in self.claims:
+            holder, held_version, finished = self.claims[user_id]
+            if holder not in (order_id, replacing) and not (finished and held_version != version):
+                raise CartClaimed(holder)
+        snapshot = self.read(user_id)
+        if snapshot.lines:
+            self.claims[user_id] = (order_id, version, False)
+        else:
+            self.claims.pop(user_id, None)
+        return snapshot
+
+    def holder(self, user_id: str) -> str | None:
+        return self.claims[user_id][0] if user_id in self.claims else None
+
+    def release_claim(self, user_id: str, order_id: str) -> None:
+        if self.down:
+            raise DependencyUnreachable("cart down")
+        if self.holder(user_id) == order_id:
+            del self.claims[user_id]
 
     def remove_bought(self, user_id: str, order_id: str, read_at: str, lines: list[CartLine]) -> None:
         if self.down:
@@ -49,6 +83,8 @@ class FakeCart:
                 for line in self.lines.get(user_id, [])
                 if line.quantity > bought.get(line.product_id, 0)
             ]
+        if self.holder(user_id) == order_id:
+            self.claims[user_id] = (*self.claims[user_id][:2], True)
 
 
 @dataclass
@@ -59,11 +95,21 @@ class FakeStock:
     reservations: dict[str, Reservation] = field(default_factory=dict)
     failure: Exception | None = None
     reserve_calls: int = 0
+    prices: dict[str, Decimal] = field(default_factory=lambda: dict(PRICES))
 
-    def reserve(self, order_id: str, lines: list[CartLine]) -> Reservation:
+    def reserve(
+        self, order_id: str, lines: list[CartLine], expected_prices: dict[str, Decimal] | None = None
+    ) -> Reservation:
         self.reserve_calls += 1
         if self.failure:
             raise self.failure
+        changed = [
+            {"product_id": pid, "old_price": str(price), "new_price": str(self.prices[pid])}
+            for pid, price in (expected_prices or {}).items()
+            if self.prices[pid] != price
+        ]
+        if changed:
+            raise ReservationRefused({"detail": "Prices changed.", "changed_items": changed})
         if order_id in self.reservations:
             existing = self.reservations[order_id]
             if existing.status == "RELEASED":
@@ -85,7 +131,9 @@ class FakeStock:
         reservation = Reservation(
             "RESERVED",
             tuple(
-                OrderLine(line.product_id, line.product_id.title(), PRICES[line.product_id], line.quantity)
+                OrderLine(
+                    line.product_id, line.product_id.title(), self.prices[line.product_id], line.quantity
+                )
                 for line in lines
             ),
         )
@@ -107,6 +155,10 @@ class FakeStock:
         if reservation.status in ("RESERVED", "COMMITTED", "NONE"):
             self.reservations[order_id] = Reservation(status, reservation.lines)
         return self.reservations[order_id].status
+
+    def held_too_long(self, held_for_seconds: int, limit: int = 100) -> list[str]:
+        """Every RESERVED reservation counts as held too long here (the age is products' business)."""
+        return [order_id for order_id, r in self.reservations.items() if r.status == "RESERVED"][:limit]
 
     def release(self, order_id: str) -> str:
         return self._move(order_id, "RELEASED", give_back=True)
@@ -142,6 +194,7 @@ def app(jwks_url: str, aws_test_environment: None, cart: FakeCart, stock: FakeSt
             }
         )
         create_tables(app.extensions[DYNAMODB_EXTENSION], TABLE_PREFIX, (TABLE_SPEC,))
+        app.extensions[FAKE_CART_EXTENSION] = cart
         app.extensions[CHECKOUT_EXTENSION] = Checkout(
             app.extensions[REPOSITORY_EXTENSION],
             cart,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import jwt
 from flask import g
 
 from dynamo_common import Unavailable
@@ -14,10 +15,15 @@ from orders_service.recovery import recover_due_orders
 from service_kit.problems import ServiceUnavailable
 
 PROBLEM = "application/problem+json"
+FAKE_CART_EXTENSION = "test.fake_cart"  # where conftest's app keeps its FakeCart
 
 
 def checkout(client, headers, key="key-1"):
-    return client.post("/orders", headers={**headers, "Idempotency-Key": key})
+    """POST /orders confirming the cart as the fake cart service would show it now."""
+    user_id = jwt.decode(headers["Authorization"].split()[1], options={"verify_signature": False})["sub"]
+    # Each key stands for a cart filled anew, so no checkout here is a duplicate of another.
+    version = client.application.extensions[FAKE_CART_EXTENSION].version(user_id, added_at=key)
+    return client.post("/orders", headers={**headers, "Idempotency-Key": key}, json={"cart_version": version})
 
 
 def test_checkout_confirms_with_server_prices_and_clears_the_cart(client, alice, cart, stock):
@@ -25,7 +31,11 @@ def test_checkout_confirms_with_server_prices_and_clears_the_cart(client, alice,
     response = client.post(
         "/orders",
         headers={**alice, "Idempotency-Key": "k1"},
-        json={"total_price": "0.01", "items": [{"product_id": "tea", "unit_price": "0.01"}]},
+        json={
+            "cart_version": cart.version("alice"),
+            "total_price": "0.01",
+            "items": [{"product_id": "tea", "unit_price": "0.01"}],
+        },
     )
     assert response.status_code == 201, response.json
     order = response.json
@@ -193,7 +203,11 @@ def test_the_cart_is_cleared_alongside_the_commit_with_the_request_id(client, al
 
     monkeypatch.setattr(cart, "remove_bought", remove_and_note)
     cart.lines["alice"] = [CartLine("tea", 1)]
-    response = client.post("/orders", headers={**alice, "Idempotency-Key": "k1", "X-Request-ID": "req-42"})
+    response = client.post(
+        "/orders",
+        headers={**alice, "Idempotency-Key": "k1", "X-Request-ID": "req-42"},
+        json={"cart_version": cart.version("alice")},
+    )
     assert response.status_code == 201
     assert seen == ["req-42"]
     assert cart.lines["alice"] == []

@@ -24,6 +24,10 @@ def test_without_any_token_checkout_still_asks_for_a_bearer_token(client):
 
 def test_a_signed_in_user_with_a_leftover_guest_token_checks_out(client, alice, cart):
     cart.lines["alice"] = [CartLine("tea", 2)]
-    response = client.post("/orders", headers={**alice, **GUEST, "Idempotency-Key": "k1"})
+    response = client.post(
+        "/orders",
+        headers={**alice, **GUEST, "Idempotency-Key": "k1"},
+        json={"cart_version": cart.version("alice")},
+    )
     assert response.status_code == 201, response.json
     assert response.json["total_price"] == "9.00"

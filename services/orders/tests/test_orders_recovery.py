@@ -35,7 +35,11 @@ def test_one_order_that_cannot_be_resolved_does_not_stop_the_others(app, client,
     pending = {}
     for user, headers in shoppers.items():
         cart.lines[user] = [CartLine("tea", 1)]
-        response = client.post("/orders", headers={**headers, "Idempotency-Key": f"{user}-1"})
+        response = client.post(
+            "/orders",
+            headers={**headers, "Idempotency-Key": f"{user}-1"},
+            json={"cart_version": cart.version(user)},
+        )
         assert response.status_code == 503
         pending[user] = response.json["order_id"]
     stock.failure = None

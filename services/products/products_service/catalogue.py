@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -49,7 +49,16 @@ class Product:
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _timestamp(datetime.now(UTC))
+
+
+def seconds_ago(seconds: float) -> str:
+    """The moment `seconds` ago, written like `utc_now`, so the two compare as strings."""
+    return _timestamp(datetime.now(UTC) - timedelta(seconds=seconds))
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def new_product(fields: dict[str, Any]) -> Product:

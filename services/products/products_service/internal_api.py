@@ -13,6 +13,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from products_service.internal_schemas import (
+    HeldReservationsArgsSchema,
+    HeldReservationsSchema,
     ReservationRequestSchema,
     ReservationSchema,
     StockProblemSchema,
@@ -21,6 +23,7 @@ from products_service.reservation_repository import ReservationRepository
 from products_service.reservations import (
     Reservation,
     commit,
+    held_too_long,
     release,
     reservation_of,
     reserve,
@@ -62,14 +65,26 @@ class Reservations(MethodView):
         409,
         schema=StockProblemSchema,
         content_type=PROBLEM_CONTENT_TYPE,
-        description="Short of stock (each short line named), or the order reserved other items",
+        description="Short of stock (each short line named), a price other than the expected one "
+        "(each changed line named), or the order reserved other items",
     )
     @internal.doc(security=SERVICE_ONLY)
     def post(self, body: dict[str, Any]) -> Any:
         """Reserve every line or none, at the catalogue's prices (201; an identical replay 200)."""
         quantities = {line["product_id"]: line["quantity"] for line in body["items"]}
-        reservation, created = reserve(_repository(), body["order_id"], quantities)
+        expected = {
+            line["product_id"]: line["expected_price"] for line in body["items"] if "expected_price" in line
+        }
+        reservation, created = reserve(_repository(), body["order_id"], quantities, expected_prices=expected)
         return reservation if created else (reservation, 200)
+
+    @service_required
+    @internal.arguments(HeldReservationsArgsSchema, location="query")
+    @internal.response(200, HeldReservationsSchema)
+    @internal.doc(security=SERVICE_ONLY)
+    def get(self, args: dict[str, Any]) -> dict[str, list[str]]:
+        """Orders whose reservation has been RESERVED longer than `held_for_seconds`, oldest first."""
+        return {"order_ids": held_too_long(_repository(), args["held_for_seconds"], args["limit"])}
 
 
 @internal.route("/reservations/<order_id>")

@@ -24,6 +24,9 @@ class ReservationLineRequestSchema(InternalSchema):
     quantity = fields.Integer(
         required=True, strict=True, validate=validate.Range(min=1, max=MAX_LINE_QUANTITY)
     )
+    expected_price = Money(
+        metadata={"description": "The price the shopper confirmed; any other price → 409 prices-changed."}
+    )
 
 
 class ReservationRequestSchema(InternalSchema):
@@ -60,6 +63,21 @@ class ReservationSchema(InternalSchema):
     total_price = Money(required=True)
 
 
+class HeldReservationsArgsSchema(InternalSchema):
+    held_for_seconds = fields.Integer(required=True, validate=validate.Range(min=0, max=30 * 24 * 3600))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=100))
+
+
+class HeldReservationsSchema(InternalSchema):
+    order_ids = fields.List(fields.String(), required=True)
+
+
+class ChangedPriceSchema(InternalSchema):
+    product_id = fields.String(required=True)
+    old_price = fields.String(required=True)
+    new_price = fields.String(required=True)
+
+
 class ShortLineSchema(InternalSchema):
     product_id = fields.String(required=True)
     requested = fields.Integer(required=True)
@@ -70,3 +88,4 @@ class StockProblemSchema(ProblemSchema):
     """A refused reservation; when stock is short, `short_items` names every short line."""
 
     short_items = fields.List(fields.Nested(ShortLineSchema))
+    changed_items = fields.List(fields.Nested(ChangedPriceSchema))

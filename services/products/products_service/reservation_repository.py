@@ -42,6 +42,7 @@ from products_service.reservations import (
 )
 
 RESERVATION_PREFIX = "#reservation#"
+HELD_SHARD_VALUE = "held"
 CENSUS_PAGE_SIZE = 1000
 RETRYABLE_CANCELLATIONS = frozenset({"TransactionConflict", "ThrottlingError"})
 
@@ -62,8 +63,14 @@ def _product_key(product_id: str) -> dict[str, Any]:
 
 
 def reservation_to_item(reservation: Reservation) -> dict[str, Any]:
+    held = (
+        {attr.HELD_SHARD: HELD_SHARD_VALUE, attr.HELD_SINCE: reservation.created_at}
+        if reservation.status is ReservationStatus.RESERVED
+        else {}
+    )
     return to_item(
         {
+            **held,
             attr.PRODUCT_ID: RESERVATION_PREFIX + reservation.order_id,
             attr.STATUS: reservation.status.value,
             attr.RESERVATION_ITEMS: [
@@ -254,6 +261,23 @@ class ReservationRepository:
             raise
         return replace(current, status=target, updated_at=now)
 
+    def held_since_before(self, moment: str, limit: int) -> list[str]:
+        """Order ids of reservations RESERVED since before `moment`, oldest first (sparse index)."""
+        request = {
+            "TableName": self.table_name,
+            "IndexName": attr.HELD_RESERVATIONS_INDEX,
+            "KeyConditionExpression": "#held = :held AND #since < :moment",
+            "ExpressionAttributeNames": {
+                "#held": attr.HELD_SHARD,
+                "#since": attr.HELD_SINCE,
+                "#id": attr.PRODUCT_ID,
+            },
+            "ExpressionAttributeValues": expression_values({":held": HELD_SHARD_VALUE, ":moment": moment}),
+            "ProjectionExpression": "#id",
+        }
+        items, _ = read_page(self._client.query, request, limit)
+        return [item[attr.PRODUCT_ID]["S"].removeprefix(RESERVATION_PREFIX) for item in items]
+
     def census(self) -> tuple[dict[str, int], list[Reservation]]:
         """Every product's stock and every reservation, by a consistent Scan of the whole table."""
         request = {
@@ -282,9 +306,15 @@ class ReservationRepository:
         return {
             "TableName": self.table_name,
             "Key": reservation_key(order_id),
-            "UpdateExpression": "SET #status = :target, #updated = :now",
+            # Whatever it moves to, it no longer holds stock for an unconfirmed order.
+            "UpdateExpression": "SET #status = :target, #updated = :now REMOVE #held, #since",
             "ConditionExpression": "#status = :current",
-            "ExpressionAttributeNames": {"#status": attr.STATUS, "#updated": attr.UPDATED_AT},
+            "ExpressionAttributeNames": {
+                "#status": attr.STATUS,
+                "#updated": attr.UPDATED_AT,
+                "#held": attr.HELD_SHARD,
+                "#since": attr.HELD_SINCE,
+            },
             "ExpressionAttributeValues": expression_values(
                 {":target": target.value, ":now": now, ":current": current.value}
             ),

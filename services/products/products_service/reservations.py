@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from products_service.catalogue import utc_now
+from products_service.catalogue import seconds_ago, utc_now
 from service_kit.problems import Conflict, NotFound, ServiceUnavailable
 
 if TYPE_CHECKING:
@@ -116,6 +116,22 @@ class OutOfStock(Conflict):
         )
 
 
+class PricesChanged(Conflict):
+    """Some prices differ from the ones the shopper confirmed; `changed_items` names each line."""
+
+    slug = "prices-changed"
+
+    def __init__(self, changed: list[tuple[str, Decimal, Decimal]]):
+        names = ", ".join(product_id for product_id, _, _ in changed)
+        super().__init__(
+            f"Prices changed since the cart was shown: {names}. Nothing was reserved.",
+            changed_items=[
+                {"product_id": product_id, "old_price": f"{old:.2f}", "new_price": f"{new:.2f}"}
+                for product_id, old, new in changed
+            ],
+        )
+
+
 class ReservationBusy(ServiceUnavailable):
     """The products or the reservation kept changing under every attempt; retry shortly."""
 
@@ -166,16 +182,22 @@ def reserve(
     order_id: str,
     quantities: Mapping[str, int],
     sleep: Sleep = time.sleep,
+    expected_prices: Mapping[str, Decimal] | None = None,
 ) -> tuple[Reservation, bool]:
     """Reserve every line or none, at the catalogue's current prices; True when newly reserved.
 
     An identical replay answers the existing reservation. Other items for the same order, or an
     order already given up (released), are a conflict; short stock names every short line.
     A replay is told apart by the transaction itself (its reservation put finds the old one), so
-    a first reserve, the common case, costs no extra read.
+    a first reserve, the common case, costs no extra read. With `expected_prices` (the prices
+    the shopper confirmed), any other price read is a conflict naming every such line; since
+    each decrement is conditional on the price read, no other price can be charged.
     """
     for attempt in range(MAX_RESERVE_ATTEMPTS):
         products = repository.products(list(quantities))
+        changed = changed_prices(products, expected_prices or {})
+        if changed:
+            raise PricesChanged(changed)
         now = utc_now()
         lines = tuple(
             ReservedLine(product_id, product.name, product.price, quantity)
@@ -197,6 +219,22 @@ def reserve(
         else:
             return reservation, True
     raise ReservationBusy(f"The stock for order {order_id} kept changing; retry shortly.")
+
+
+def changed_prices(
+    products: Mapping[str, StockedProduct], expected_prices: Mapping[str, Decimal]
+) -> list[tuple[str, Decimal, Decimal]]:
+    """(product id, price expected, price now) of every product whose price is not the expected one."""
+    return [
+        (product_id, expected, products[product_id].price)
+        for product_id, expected in expected_prices.items()
+        if product_id in products and products[product_id].price != expected
+    ]
+
+
+def held_too_long(repository: ReservationRepository, held_for_seconds: float, limit: int) -> list[str]:
+    """The order ids of the reservations RESERVED for more than `held_for_seconds`, oldest first."""
+    return repository.held_since_before(seconds_ago(held_for_seconds), limit)
 
 
 def _replayed(existing: Reservation, quantities: Mapping[str, int]) -> Reservation:

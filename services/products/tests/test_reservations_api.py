@@ -328,3 +328,38 @@ def test_the_unversioned_paths_still_answer_for_older_orders_releases(client, se
     )
     paths = client.get("/openapi.json").json["paths"]
     assert paths["/internal/reservations"]["post"]["deprecated"] is True
+
+
+def test_a_price_other_than_the_expected_one_is_409_naming_it_and_nothing_is_taken(
+    catalogue, client, service, stock
+):
+    items = [
+        {"product_id": "teapot", "quantity": 1, "expected_price": "18.99"},
+        {"product_id": "mug", "quantity": 1, "expected_price": "4.35"},
+    ]
+    response = client.post(RESERVATIONS, json={"order_id": "order-p", "items": items}, headers=service)
+    problem = assert_problem(response, 409)
+    assert problem["type"].endswith("/prices-changed")
+    assert problem["changed_items"] == [{"product_id": "teapot", "old_price": "18.99", "new_price": "19.99"}]
+    assert (stock("teapot"), stock("mug")) == (5, 10)
+    assert client.get(f"{RESERVATIONS}/order-p", headers=service).status_code == 404
+
+    items[0]["expected_price"] = "19.99"
+    assert (
+        client.post(RESERVATIONS, json={"order_id": "order-p", "items": items}, headers=service).status_code
+        == 201
+    )
+
+
+def test_only_reservations_still_held_are_listed_as_held_too_long(catalogue, client, reserve, step, service):
+    assert reserve("order-held", mug=1).status_code == 201
+    assert reserve("order-sold", mug=1).status_code == 201
+    assert step("order-sold", "commit").status_code == 200
+    assert reserve("order-given-up", mug=1).status_code == 201
+    assert step("order-given-up", "release").status_code == 200
+
+    held = client.get(f"{RESERVATIONS}?held_for_seconds=0", headers=service)
+    assert held.status_code == 200 and held.json == {"order_ids": ["order-held"]}
+    recent = client.get(f"{RESERVATIONS}?held_for_seconds=3600", headers=service)
+    assert recent.json == {"order_ids": []}
+    assert client.get(f"{RESERVATIONS}?held_for_seconds=0", headers={}).status_code == 401

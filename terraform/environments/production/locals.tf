@@ -12,6 +12,8 @@ locals {
       range_key = null
       global_secondary_indexes = [
         { name = "CategoryIndex", hash_key = { name = "Category", type = "S" }, range_key = { name = "Name", type = "S" } },
+        # Sparse: only RESERVED reservations carry these attributes (the sweep of orphaned ones).
+        { name = "HeldReservationsIndex", hash_key = { name = "HeldShard", type = "S" }, range_key = { name = "HeldSince", type = "S" } },
       ]
       ttl_attribute = null
     }
