@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ENGINE ?= dynamodb-local
 GROUPS ?=
+# The deploy tier takes Terraform's providers from this mirror when the machine has one (else the
+# CLI configuration or the registry); `make deploy-check TF_PLUGIN_DIR=` ignores it.
+TF_PLUGIN_DIR ?= $(wildcard /opt/tf-plugins)
 LIBS := libs/dynamo_common libs/service_kit libs/test_kit
 SERVICES := services/products services/cart services/orders services/gateway
 REQUIREMENTS := requirements-dev.txt $(wildcard services/*/requirements.txt) \
@@ -25,8 +28,8 @@ define service_pipeline
 	$(call pytest_tier,$(1),services/$(1) -q)
 endef
 
-.PHONY: help install run token seed test lint unit integration browser faults fuzz images bench load \
-	clean test-products test-cart test-orders test-gateway openapi
+.PHONY: help install run token seed test lint unit integration browser faults fuzz images deploy-check \
+	bench load clean test-products test-cart test-orders test-gateway openapi
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -60,7 +63,7 @@ token: $(STAMP) ## Print a local token: make token USER=alice [GROUPS=admin]
 seed: $(STAMP) ## Add the shipped catalogue to the running local stack (SYNTHETIC=N for N generated)
 	@$(BIN)/python -m devstack seed $(if $(SYNTHETIC),--synthetic $(SYNTHETIC))
 
-test: lint unit integration browser faults images ## Every tier: lint, unit, integration, browser, faults, images
+test: lint unit integration browser faults images deploy-check ## Every tier: lint, unit, integration, browser, faults, images, deploy-check
 
 lint: $(STAMP) ## ruff: lint and formatting
 	$(BIN)/ruff check .
@@ -98,6 +101,9 @@ images: $(STAMP) ## The images built with podman from docker/ and the shop run f
 	scripts/ensure-podman
 	scripts/build-base-images
 	$(call pytest_tier,images,tests/images -q)
+
+deploy-check: $(STAMP) ## Terraform: fmt, validate, plan every root in both compute modes, apply rehearsal on moto
+	TF_PLUGIN_DIR="$(TF_PLUGIN_DIR)" $(call pytest_tier,deploy-check,tests/deploy -q --durations=10)
 
 bench: $(STAMP) ## Reads, sale throughput and CPU per checkout against their floors: bench/results.json
 	$(BIN)/python -m bench

@@ -25,7 +25,12 @@ from hcl2.utils import SerializationOptions
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM_DIR = REPO_ROOT / "terraform"
 MODULES_DIR = TERRAFORM_DIR / "modules"
-PRODUCTION_DIR = TERRAFORM_DIR / "environments" / "production"
+PLATFORM_DIR = TERRAFORM_DIR / "platform"
+
+# The tier's helpers beside this file (code_truths.py) are imported by the test modules.
+sys.path.insert(0, str(Path(__file__).parent))
+
+from code_truths import SERVICE_NAMES, SERVICES_DIR  # noqa: E402 - needs the path above
 
 # Literal strings come back without their quotes; expressions and templates as "${...}".
 _PARSE_OPTIONS = SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
@@ -97,14 +102,19 @@ class TerraformDir:
 
 @dataclass(frozen=True)
 class Terraform:
-    """Every module under terraform/modules and the production environment."""
+    """Every module under terraform/modules, the platform root and each service's root."""
 
     modules: dict[str, TerraformDir]
-    production: TerraformDir
+    platform: TerraformDir
+    services: dict[str, TerraformDir]
+
+    @property
+    def roots(self) -> list[TerraformDir]:
+        return [self.platform, *self.services.values()]
 
     @property
     def all(self) -> list[TerraformDir]:
-        return [*self.modules.values(), self.production]
+        return [*self.modules.values(), *self.roots]
 
     def called_module(self, root: TerraformDir, call: str) -> TerraformDir:
         source = root.module_source(call)
@@ -139,7 +149,11 @@ class Terraform:
 @pytest.fixture(scope="session")
 def terraform() -> Terraform:
     modules = {path.name: TerraformDir.load(path) for path in sorted(MODULES_DIR.iterdir()) if path.is_dir()}
-    return Terraform(modules=modules, production=TerraformDir.load(PRODUCTION_DIR))
+    return Terraform(
+        modules=modules,
+        platform=TerraformDir.load(PLATFORM_DIR),
+        services={name: TerraformDir.load(SERVICES_DIR / name) for name in SERVICE_NAMES},
+    )
 
 
 def find_tool(name: str, variable: str, *extra_dirs: Path) -> str:

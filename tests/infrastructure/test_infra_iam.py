@@ -133,7 +133,11 @@ def table_of(module: str) -> str:
 
 @pytest.fixture(scope="module")
 def service_locals(terraform) -> dict:
-    return terraform.production.locals["services"]
+    """Each service root's locals, with the package its module call names."""
+    return {
+        name: {**root.locals, "module": root.module_calls[name]["module"]}
+        for name, root in terraform.services.items()
+    }
 
 
 def test_the_code_scan_finds_the_calls_it_should() -> None:
@@ -156,22 +160,23 @@ def test_each_service_is_granted_exactly_the_actions_its_code_uses(service_local
 @pytest.mark.parametrize("service", sorted(SERVICES))
 def test_each_service_is_given_only_its_own_table(service_locals, service: str) -> None:
     assert service_locals[service]["module"] == SERVICES[service]
-    assert service_locals[service]["table"] == table_of(SERVICES[service])
+    assert service_locals[service]["table"]["logical_name"] == table_of(SERVICES[service])
 
 
 def test_no_two_services_share_a_table(service_locals) -> None:
-    owners = [service["table"] for service in service_locals.values()]
-    assert len(owners) == len(set(owners))
+    owners = [service["table"]["logical_name"] for service in service_locals.values()]
+    assert len(owners) == len(set(owners)) == len(SERVICES)
 
 
 @pytest.mark.parametrize("call", ["ecs_service", "lambda_service"])
-def test_the_environment_passes_each_service_its_own_table_arn_and_actions(terraform, call: str) -> None:
-    arguments = terraform.production.module_calls[call]
-    assert arguments["for_each"].endswith(" ? local.services : {}}")
+def test_each_root_passes_its_service_its_own_table_arn_and_actions(terraform, call: str) -> None:
+    arguments = terraform.modules["shop_service"].module_calls[call]
     assert arguments["table"] == {
-        "arn": "${module.table[each.value.table].dynamodb_table_arn}",
-        "actions": "${each.value.dynamodb_actions}",
+        "arn": "${module.table.dynamodb_table_arn}",
+        "actions": "${var.dynamodb_actions}",
     }
+    for name, root in terraform.services.items():
+        assert root.module_calls[name]["dynamodb_actions"] == "${local.dynamodb_actions}"
 
 
 def _statements(module, document: str) -> list[dict]:

@@ -1,9 +1,9 @@
-"""The dashboard shows what the services emit and what AWS measures, for resources that exist.
+"""Each service's dashboard shows what it emits and what AWS measures; its alarms roll its releases back.
 
 The services' metric names, namespace and dimensions come from `service_kit.observability`; a
-metric added there and missing from the dashboard fails here. Every resource the dashboard and
-alarms name arrives through a monitoring variable that the environment fills from real module
-outputs (test_infra_terraform checks that every such reference resolves).
+metric added there and missing from a dashboard fails here. The platform's overview (`monitoring`)
+shows the entrance and every service side by side; each service root's `service_monitoring`
+shows that service, its table and its tasks or function, and holds its alarms.
 """
 
 from __future__ import annotations
@@ -59,105 +59,155 @@ def emf_service_names() -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def monitoring(terraform):
+def overview(terraform):
     return terraform.modules["monitoring"]
 
 
 @pytest.fixture(scope="module")
-def dashboard_text(terraform, monitoring) -> str:
-    """Everything the dashboard body is built from."""
-    return "\n".join(
-        terraform.strings([value for name, value in monitoring.locals.items() if name.endswith("widgets")])
-    )
+def service_monitoring(terraform):
+    return terraform.modules["service_monitoring"]
 
 
-def test_the_dashboard_shows_every_metric_the_services_emit(monitoring, dashboard_text) -> None:
-    assert set(monitoring.locals["service_metrics"].values()) == emitted_metric_names()
-    assert monitoring.locals["service_namespace"] == observability.METRICS_NAMESPACE
-    assert monitoring.locals["service_dimensions"] == list(observability.METRIC_DIMENSIONS)
-    assert "for key, metric in local.service_metrics" in dashboard_text
-    assert "local.service_search" in dashboard_text
-    assert "for service in var.services" in dashboard_text
+def widget_groups(terraform, module) -> list[str]:
+    return [
+        "\n".join(terraform.strings(value))
+        for name, value in module.locals.items()
+        if name.endswith("_widgets")
+    ]
 
 
-def test_the_services_dimension_values_are_the_environments_services(terraform) -> None:
-    assert set(terraform.production.locals["services"]) == emf_service_names()
-    assert terraform.production.module_calls["monitoring"]["services"] == "${keys(local.services)}"
+def test_each_service_dashboard_shows_every_metric_the_service_emits(terraform, service_monitoring) -> None:
+    assert set(service_monitoring.locals["service_metrics"].values()) == emitted_metric_names()
+    assert service_monitoring.locals["service_namespace"] == observability.METRICS_NAMESPACE
+    assert service_monitoring.locals["service_dimensions"] == list(observability.METRIC_DIMENSIONS)
+    widgets = "\n".join(terraform.strings(service_monitoring.locals["service_widgets"]))
+    assert "for key, metric in local.service_metrics" in widgets
+    assert 'Service=\\"${var.service}\\"' in widgets
+
+
+def test_the_overview_shows_the_services_side_by_side(terraform, overview) -> None:
+    assert set(overview.locals["service_metrics"].values()) <= emitted_metric_names()
+    search = overview.locals["service_search"]
+    dimensions = ",".join(observability.METRIC_DIMENSIONS)
+    assert search == f"{{{observability.METRICS_NAMESPACE},{dimensions}}}"
+    assert "for service in var.services" in "\n".join(terraform.strings(overview.locals["service_widgets"]))
+    assert terraform.platform.module_calls["monitoring"]["services"] == "${local.services}"
+
+
+def test_the_services_dimension_values_are_the_service_roots(terraform) -> None:
+    assert set(terraform.services) == emf_service_names()
+    assert set(terraform.platform.locals["services"]) == emf_service_names()
+    for name in terraform.services:
+        assert terraform.services[name].module_calls[name]["name"] == name
+    assert terraform.modules["shop_service"].module_calls["monitoring"]["service"] == "${var.name}"
+
+
+def rendered(group: str) -> str:
+    """A widget group with its capacity template (`Consumed${metric}CapacityUnits`) filled both ways."""
+    return "\n".join(group.replace("${metric}", direction) for direction in ("Read", "Write"))
 
 
 @pytest.mark.parametrize("namespace", sorted(AWS_METRICS))
-def test_the_dashboard_shows_the_aws_metrics(terraform, monitoring, namespace: str) -> None:
-    widget_groups = [
-        "\n".join(terraform.strings(value))
-        for name, value in monitoring.locals.items()
-        if name.endswith("_widgets")
+def test_the_dashboards_show_the_aws_metrics(terraform, overview, service_monitoring, namespace: str) -> None:
+    groups = [
+        rendered(group)
+        for group in widget_groups(terraform, overview) + widget_groups(terraform, service_monitoring)
     ]
     for metric in AWS_METRICS[namespace]:
-        assert any(
-            f'"{namespace}"' in group
-            and re.search(rf'"{re.escape(metric)}"|MetricName=\\"{re.escape(metric)}', group)
-            for group in widget_groups
-        ), metric
+        assert any(f'"{namespace}"' in group and metric in group for group in groups), metric
 
 
-def test_target_response_time_is_shown_at_p50_and_p99(monitoring) -> None:
-    widgets = str(monitoring.locals["load_balancer_widgets"])
-    assert 'stat = "p50"' in widgets and 'stat = "p99"' in widgets
+def test_target_response_time_is_shown_at_p50_and_p99(service_monitoring) -> None:
+    widgets = str(service_monitoring.locals["load_balancer_widgets"])
+    assert 'for stat in ["p50", "p99"]' in widgets and "TargetResponseTime" in widgets
 
 
-def test_the_dashboard_body_names_only_declared_inputs(terraform, monitoring, dashboard_text) -> None:
-    referenced = set(re.findall(r"(?<![\w.])var\.(\w+)", dashboard_text))
-    assert referenced <= set(monitoring.variables)
-    assert referenced >= {"tables", "services", "load_balancer", "ecs", "http_api", "lambda_functions"}
-    dashboard = monitoring.resources["aws_cloudwatch_dashboard.this"]
-    assert dashboard["dashboard_body"] == "${jsonencode({widgets = local.dashboard_widgets})}"
-    combined = monitoring.locals["dashboard_widgets"]
-    for name in monitoring.locals:
-        if name.endswith("_widgets") and name != "dashboard_widgets":
-            assert f"local.{name}" in combined, name
+def test_the_dashboard_bodies_name_only_declared_inputs(terraform, overview, service_monitoring) -> None:
+    for module, expected in (
+        (overview, {"services"}),
+        (service_monitoring, {"service", "table"}),
+    ):
+        text = "\n".join(
+            terraform.strings([value for name, value in module.locals.items() if name.endswith("widgets")])
+        )
+        referenced = set(re.findall(r"(?<![\w.])var\.(\w+)", text))
+        assert expected <= referenced <= set(module.variables)
+        body = module.resources["aws_cloudwatch_dashboard.this"]["dashboard_body"]
+        for name in module.locals:
+            if name.endswith("_widgets"):
+                assert f"local.{name}" in body, name
 
 
-def test_the_environment_feeds_monitoring_from_module_outputs(terraform) -> None:
-    call = terraform.production.module_calls["monitoring"]
-    tables = call["tables"]
-    for output in ("dynamodb_table_name", "dynamodb_table_index_names", "dynamodb_table_billing_mode"):
-        assert f"table.{output}" in tables
+def test_each_service_root_feeds_its_monitoring_from_module_outputs(terraform) -> None:
+    call = terraform.modules["shop_service"].module_calls["monitoring"]
+    for output in ("dynamodb_table_name", "dynamodb_table_index_names"):
+        assert f"module.table.{output}" in str(call["table"])
         assert output in terraform.modules["dynamodb_table"].outputs
-    assert "for name, table in module.table" in tables
-    load_balancer = call["load_balancer"]
-    for output in ("alb_arn_suffix", "alb_target_group_arn_suffixes"):
-        assert f"module.public_alb[0].{output}" in load_balancer
-    assert "service.service_name" in call["ecs"] and "module.ecs_service" in call["ecs"]
-    assert "module.http_api[0].http_api_id" in call["http_api"]
-    assert "function.lambda_function_name" in call["lambda_functions"]
+    assert 'module.routes.alb_route_target_group_arn_suffixes["public"]' in call["load_balancer"]
+    assert "var.platform.public_alb_arn_suffix" in call["load_balancer"]
+    assert call["alarm_topic_arn"] == "${var.platform.alarm_topic_arn}"
 
 
-@pytest.mark.parametrize(
-    ("alarm", "metric"),
-    [
-        ("table_throttling", "ThrottleEvents"),
-        ("load_balancer_errors", "HTTPCode_Target_5XX_Count"),
-        ("target_p99_latency", "TargetResponseTime"),
-        ("unhealthy_hosts", "UnHealthyHostCount"),
-        ("http_api_errors", "5xx"),
-        ("http_api_p99_latency", "Latency"),
-        ("function_throttles", "Throttles"),
-    ],
-)
-def test_alarms_notify_the_topic(terraform, monitoring, alarm: str, metric: str) -> None:
-    body = monitoring.resources[f"aws_cloudwatch_metric_alarm.{alarm}"]
-    assert body["alarm_actions"] == "${local.alarm_actions}"
-    used_locals = [
-        name for name in monitoring.locals if f"local.{name}" in "\n".join(terraform.strings(body))
-    ]
-    assert metric in "\n".join(terraform.strings([body, *(monitoring.locals[name] for name in used_locals)]))
-    assert monitoring.locals["alarm_actions"] == ["${aws_sns_topic.alarms.arn}"]
+ALARMS = {
+    # alarm kind: (metric it watches, mode)
+    "table-throttling": ("ThrottleEvents", None),
+    "5xx-rate": ("HTTPCode_Target_5XX_Count", "load_balancer"),
+    "p99-latency": ("TargetResponseTime", "load_balancer"),
+    "unhealthy-hosts": ("UnHealthyHostCount", "load_balancer"),
+    "function-throttles": ("Throttles", "function"),
+}
 
 
-def test_p99_alarms_use_the_p99_statistic(monitoring) -> None:
-    for alarm in ("target_p99_latency", "http_api_p99_latency"):
-        assert monitoring.resources[f"aws_cloudwatch_metric_alarm.{alarm}"]["extended_statistic"] == "p99"
+@pytest.mark.parametrize("kind", sorted(ALARMS))
+def test_each_service_alarm_watches_its_metric_and_notifies_the_topic(
+    terraform, service_monitoring, kind
+) -> None:
+    metric, mode = ALARMS[kind]
+    definitions = service_monitoring.locals[f"{mode}_alarms" if mode else "table_alarms"]
+    # The table's queries are built in their own local.
+    text = "\n".join(terraform.strings([definitions, service_monitoring.locals["throttle_queries"]]))
+    assert kind in text and metric in text
+    alarm = service_monitoring.resources["aws_cloudwatch_metric_alarm.this"]
+    assert terraform.reference(alarm["for_each"]) == "local.alarms"
+    assert alarm["alarm_actions"] == ["${var.alarm_topic_arn}"]
+    assert alarm["ok_actions"] == ["${var.alarm_topic_arn}"]
+    merged = service_monitoring.locals["alarms"]
+    assert all(
+        f"local.{group}" in merged for group in ("table_alarms", "load_balancer_alarms", "function_alarms")
+    )
 
 
-def test_the_alarm_topic_is_encrypted(monitoring) -> None:
-    assert monitoring.resources["aws_sns_topic.alarms"]["kms_master_key_id"] == "${var.kms_key_arn}"
+def test_p99_alarms_use_the_p99_statistic(terraform, service_monitoring) -> None:
+    for group in ("load_balancer_alarms", "function_alarms"):
+        text = "\n".join(terraform.strings(service_monitoring.locals[group]))
+        assert re.search(r'p99-latency = \{.*?stat\s*=\s*"p99"', text, flags=re.S), group
+
+
+def test_deployments_roll_back_on_the_services_5xx_and_p99_alarms(terraform) -> None:
+    outputs = terraform.modules["service_monitoring"].outputs
+    assert '["5xx-rate", "p99-latency"]' in outputs["service_monitoring_rollback_alarm_names"]["value"]
+    composition = terraform.modules["shop_service"]
+    assert (
+        composition.module_calls["ecs_service"]["rollback_alarm_names"]
+        == "${module.monitoring.service_monitoring_rollback_alarm_names}"
+    )
+    service = terraform.modules["service"].resources["aws_ecs_service.this"]
+    assert service["deployment_circuit_breaker"] == [{"enable": True, "rollback": True}]
+    alarms = next(entry["alarms"] for entry in service["dynamic"] if "alarms" in entry)
+    assert alarms["content"][0] == {"alarm_names": "${alarms.value}", "enable": True, "rollback": True}
+
+
+def test_functions_publish_versions_behind_a_live_alias(terraform) -> None:
+    module = terraform.modules["lambda_service"]
+    assert module.resources["aws_lambda_function.this"]["publish"] is True
+    alias = module.resources["aws_lambda_alias.live"]
+    assert alias["name"] == "live"
+    assert alias["function_version"] == "${aws_lambda_function.this.version}"
+    assert module.outputs["lambda_invoke_arn"]["value"] == "${aws_lambda_alias.live.invoke_arn}"
+    assert (
+        module.resources["aws_lb_target_group_attachment.this"]["target_id"] == "${aws_lambda_alias.live.arn}"
+    )
+
+
+def test_the_alarm_topic_is_encrypted(overview) -> None:
+    assert overview.resources["aws_sns_topic.alarms"]["kms_master_key_id"] == "${var.kms_key_arn}"

@@ -1,7 +1,8 @@
-"""Terraform's tables are the specs the services own, and every provisioned table scales.
+"""Each service's root declares its table as the code's table spec, and every provisioned table scales.
 
-Expectations come from each service's `<package>.table.TABLE_SPEC`: changing a spec (a key, a type,
-an index, the TTL) without changing Terraform makes these tests fail.
+Expectations come from the specs the services' code uses (`code_table_specs` in conftest): changing
+a spec (a key, a type, an index, the TTL) without changing Terraform makes these tests fail. The
+deploy tier plans the roots and checks the scaling targets the plan would create.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ import dataclasses
 from typing import Any
 
 import pytest
+from code_truths import SERVICE_NAMES, code_table_specs
 
-from devstack import shop_tables
 from dynamo_common.tables import GlobalIndexSpec, KeySchema, TableSpec
 
-SPECS = {spec.logical_name: spec for spec in shop_tables()}
+SPECS = code_table_specs()
 
 
 def _key(value: dict[str, str] | None) -> tuple[str, str] | None:
@@ -22,12 +23,13 @@ def _key(value: dict[str, str] | None) -> tuple[str, str] | None:
 
 
 def terraform_table(table: dict[str, Any]) -> dict[str, Any]:
-    """A table of production's `local.tables`, in the shape of `spec_table`."""
-    keys = [table["hash_key"], table["range_key"]]
-    for index in table["global_secondary_indexes"]:
+    """A service root's `local.table`, in the shape of `spec_table` (absent optional keys are null)."""
+    indexes = table.get("global_secondary_indexes", [])
+    keys = [table["hash_key"], table.get("range_key")]
+    for index in indexes:
         keys += [index["hash_key"], index.get("range_key")]
     return {
-        "key": (_key(table["hash_key"]), _key(table["range_key"])),
+        "key": (_key(table["hash_key"]), _key(table.get("range_key"))),
         # The module declares exactly the attributes of the table's and the indexes' keys.
         "attributes": dict(_key(key) for key in keys if key is not None),
         "indexes": {
@@ -36,9 +38,9 @@ def terraform_table(table: dict[str, Any]) -> dict[str, Any]:
                 _key(index.get("range_key")),
                 index.get("projection_type", "ALL"),
             )
-            for index in table["global_secondary_indexes"]
+            for index in indexes
         },
-        "ttl": table["ttl_attribute"],
+        "ttl": table.get("ttl_attribute"),
     }
 
 
@@ -53,11 +55,16 @@ def spec_table(spec: TableSpec) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def tables(terraform) -> dict[str, dict[str, Any]]:
-    return terraform.production.locals["tables"]
+    """Each service root's table, by logical name."""
+    return {
+        service.locals["table"]["logical_name"]: service.locals["table"]
+        for service in terraform.services.values()
+    }
 
 
-def test_terraform_has_exactly_the_spec_tables(tables) -> None:
+def test_the_service_roots_declare_exactly_the_spec_tables_one_each(terraform, tables) -> None:
     assert set(tables) == set(SPECS)
+    assert len(tables) == len(SERVICE_NAMES)
 
 
 @pytest.mark.parametrize("logical_name", sorted(SPECS))
@@ -81,13 +88,15 @@ def test_a_changed_spec_no_longer_matches(tables) -> None:
 
 
 def test_tables_are_named_by_environment_prefix_and_logical_name(terraform) -> None:
-    call = terraform.production.module_calls["table"]
-    assert terraform.reference(call["for_each"]) == "local.tables"
-    assert call["name"] == "${local.table_prefix}${each.key}"
-    # The services find their tables by the same prefix.
+    composition = terraform.modules["shop_service"]
     assert (
-        terraform.production.locals["common_environment"]["SHOPSMART_TABLE_PREFIX"] == "${local.table_prefix}"
+        composition.module_calls["table"]["name"] == "${var.platform.table_prefix}${var.table.logical_name}"
     )
+    # The services find their tables by the same prefix, which the platform publishes.
+    assert composition.locals["environment"].count("SHOPSMART_TABLE_PREFIX = var.platform.table_prefix") == 1
+    assert terraform.platform.locals["published"]["table_prefix"] == "${local.table_prefix}"
+    for name, service in terraform.services.items():
+        assert service.module_calls[name]["table"] == "${local.table}"
 
 
 def test_the_module_declares_attributes_from_keys_and_passes_every_index(terraform) -> None:
@@ -135,73 +144,63 @@ def test_switching_billing_mode_keeps_the_same_table(terraform) -> None:
     assert "count" not in table and "for_each" not in table
     assert table["billing_mode"] == "${var.billing_mode}"
     assert module.variables["billing_mode"]["default"] == "PROVISIONED"
-    production = terraform.production
-    assert production.module_calls["table"]["billing_mode"] == "${var.table_billing_mode}"
-    assert production.variables["table_billing_mode"]["default"] == "PROVISIONED"
+    assert (
+        terraform.modules["shop_service"].module_calls["table"]["billing_mode"] == "${var.table_billing_mode}"
+    )
+    for service in terraform.services.values():
+        assert service.variables["table_billing_mode"]["default"] == "PROVISIONED"
 
 
-SCALING = {
-    # resource: (for_each or count, scalable dimension, predefined metric)
-    "table_read": ("count", "dynamodb:table:ReadCapacityUnits", "DynamoDBReadCapacityUtilization"),
-    "table_write": ("count", "dynamodb:table:WriteCapacityUnits", "DynamoDBWriteCapacityUtilization"),
-    "index_read": ("for_each", "dynamodb:index:ReadCapacityUnits", "DynamoDBReadCapacityUtilization"),
-    "index_write": ("for_each", "dynamodb:index:WriteCapacityUnits", "DynamoDBWriteCapacityUtilization"),
-}
-INSTANCES = {"count": "${local.provisioned ? 1 : 0}", "for_each": "${local.provisioned ? local.indexes : {}}"}
-
-
-def planned_scaling(module, table: dict[str, Any], billing_mode: str) -> set[tuple[str, str, str]]:
-    """The (scaled resource, dimension, policy metric) the module creates for one table.
-
-    Each target and policy's instance expression is checked to be one of two known forms, which
-    are then evaluated here: once per table, and once per index, when billing is PROVISIONED.
-    """
+def test_the_table_and_every_index_scale_reads_and_writes_in_one_for_each(terraform) -> None:
+    module = terraform.modules["dynamodb_table"]
+    targets = {name for name in module.resources if name.startswith("aws_appautoscaling_target.")}
+    policies = {name for name in module.resources if name.startswith("aws_appautoscaling_policy.")}
+    assert targets == {"aws_appautoscaling_target.capacity"}
+    assert policies == {"aws_appautoscaling_policy.capacity"}
+    target = module.resources["aws_appautoscaling_target.capacity"]
+    policy = module.resources["aws_appautoscaling_policy.capacity"]
+    assert terraform.reference(target["for_each"]) == "local.scaled_capacities"
+    assert terraform.reference(policy["for_each"]) == "aws_appautoscaling_target.capacity"
+    assert target["service_namespace"] == "dynamodb"
+    # The table and each index, reads and writes, only when provisioned.
+    scaled = module.locals["scaled_resources"]
+    assert "table = {" in scaled and "for name in keys(local.indexes)" in scaled
+    assert module.locals["scaled_capacities"].startswith("${local.provisioned ? {")
     assert module.locals["provisioned"] == '${var.billing_mode == "PROVISIONED"}'
-    planned = set()
-    for name, (meta, dimension, metric) in SCALING.items():
-        target = module.resources[f"aws_appautoscaling_target.{name}"]
-        policy = module.resources[f"aws_appautoscaling_policy.{name}"]
-        assert target[meta] == INSTANCES[meta], name
-        assert target["scalable_dimension"] == dimension
-        assert target["service_namespace"] == "dynamodb"
-        configuration = policy["target_tracking_scaling_policy_configuration"][0]
-        assert configuration["predefined_metric_specification"][0]["predefined_metric_type"] == metric
-        assert policy["policy_type"] == "TargetTrackingScaling"
-        if meta == "count":
-            assert policy["count"] == INSTANCES["count"]
-            assert policy["resource_id"] == f"${{aws_appautoscaling_target.{name}[0].resource_id}}"
-            scaled = ["table"]
-        else:
-            assert policy["for_each"] == f"${{aws_appautoscaling_target.{name}}}"
-            assert target["resource_id"] == "table/${aws_dynamodb_table.this.name}/index/${each.key}"
-            scaled = [f"index/{index['name']}" for index in table["global_secondary_indexes"]]
-        if billing_mode == "PROVISIONED":
-            planned |= {(resource, dimension.split(":")[-1], metric) for resource in scaled}
-    return planned
+    directions = module.locals["capacity_directions"]
+    for kind in ("Read", "Write"):
+        direction = directions[kind.lower()]
+        assert direction["dimension_suffix"] == f"{kind}CapacityUnits"
+        assert direction["metric"] == f"DynamoDB{kind}CapacityUtilization"
+        assert direction["min_capacity"] == f"${{var.autoscaling.{kind.lower()}_min_capacity}}"
+        assert direction["max_capacity"] == f"${{var.autoscaling.{kind.lower()}_max_capacity}}"
+    configuration = policy["target_tracking_scaling_policy_configuration"][0]
+    assert configuration["target_value"] == "${var.autoscaling.target_utilization}"
+    assert policy["policy_type"] == "TargetTrackingScaling"
 
 
-@pytest.mark.parametrize("logical_name", sorted(SPECS))
-def test_a_provisioned_table_and_each_index_scale_reads_and_writes(terraform, tables, logical_name) -> None:
-    module = terraform.modules["dynamodb_table"]
-    planned = planned_scaling(module, tables[logical_name], "PROVISIONED")
-    scaled = ["table", *(f"index/{index.name}" for index in SPECS[logical_name].indexes)]
-    expected = {
-        (resource, f"{kind}CapacityUnits", f"DynamoDB{kind}CapacityUtilization")
-        for resource in scaled
-        for kind in ("Read", "Write")
+def test_former_scaling_addresses_move_to_the_for_each(terraform) -> None:
+    moved = [
+        block
+        for parsed in terraform.modules["dynamodb_table"].files.values()
+        for block in parsed.get("moved", [])
+    ]
+    assert {(block["from"], block["to"]) for block in moved} >= {
+        ("${aws_appautoscaling_target.table_read[0]}", '${aws_appautoscaling_target.capacity["table:read"]}'),
+        (
+            "${aws_appautoscaling_policy.table_write[0]}",
+            '${aws_appautoscaling_policy.capacity["table:write"]}',
+        ),
     }
-    assert planned == expected
-    assert planned_scaling(module, tables[logical_name], "PAY_PER_REQUEST") == set()
-
-
-def test_scaling_bounds_and_target_are_variables(terraform) -> None:
-    module = terraform.modules["dynamodb_table"]
-    autoscaling = module.variables["autoscaling"]["type"]
-    for setting in ("read_min_capacity", "read_max_capacity", "write_min_capacity", "write_max_capacity"):
-        assert setting in autoscaling
-    assert "target_utilization" in autoscaling
-    for name in SCALING:
-        configuration = module.resources[f"aws_appautoscaling_policy.{name}"][
-            "target_tracking_scaling_policy_configuration"
-        ][0]
-        assert configuration["target_value"] == "${var.autoscaling.target_utilization}"
+    for name, service in terraform.services.items():
+        spec = SPECS[service.locals["table"]["logical_name"]]
+        root_moved = {
+            (block["from"], block["to"])
+            for parsed in service.files.values()
+            for block in parsed.get("moved", [])
+        }
+        for index in spec.indexes:
+            assert (
+                f'${{module.{name}.module.table.aws_appautoscaling_target.index_read["{index.name}"]}}',
+                f'${{module.{name}.module.table.aws_appautoscaling_target.capacity["index/{index.name}:read"]}}',
+            ) in root_moved

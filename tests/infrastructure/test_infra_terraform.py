@@ -1,6 +1,6 @@
 """Every .tf file parses, every module has the expected shape, and every reference resolves.
 
-With no Terraform binary here, this is the offline stand-in for `terraform validate`: a variable,
+The unit tier's quick check (the deploy tier runs the real `terraform validate` and `plan`): a variable,
 local, resource, data source, module or module output that is referenced must be declared, and a
 module call must pass only declared variables and every required one.
 """
@@ -47,6 +47,10 @@ def test_each_module_has_its_files_and_a_pinned_provider(terraform) -> None:
         "identity",
         "lambda_service",
         "http_api",
+        "http_api_routes",
+        "alb_route",
+        "service_monitoring",
+        "shop_service",
     }
     for module in terraform.all:
         present = {path.name for path in module.path.iterdir()}
@@ -77,7 +81,11 @@ def _unresolved(root, terraform) -> list[str]:
     resources = set(root.resources)
     data_sources = set(root.data)
     problems = []
-    for text in terraform.expressions(list(root.files.values())):
+    # A moved block names a former address on purpose.
+    current = [
+        {kind: blocks for kind, blocks in parsed.items() if kind != "moved"} for parsed in root.files.values()
+    ]
+    for text in terraform.expressions(current):
         for name in VARIABLE.findall(text):
             if name not in root.variables:
                 problems.append(f"var.{name}")
@@ -116,31 +124,69 @@ def test_module_calls_pass_declared_and_required_variables(terraform) -> None:
 
 
 def test_the_reference_check_notices_a_typo(terraform) -> None:
-    production = terraform.production
-    original = production.files["outputs.tf"]
+    platform = terraform.platform
+    original = platform.files["outputs.tf"]
     broken = {"output": [{"shop_url": {"value": "${module.monitoring.monitoring_dashbord_url}"}}]}
-    production.files["outputs.tf"] = broken
+    platform.files["outputs.tf"] = broken
     try:
-        assert _unresolved(production, terraform) == ["module.monitoring.monitoring_dashbord_url"]
+        assert _unresolved(platform, terraform) == ["module.monitoring.monitoring_dashbord_url"]
     finally:
-        production.files["outputs.tf"] = original
+        platform.files["outputs.tf"] = original
 
 
-def test_production_has_example_variables_and_a_backend_example(terraform) -> None:
-    production = terraform.production.path
-    example = hcl2.loads((production / "example.tfvars").read_text(), serialization_options=WITHOUT_COMMENTS)
-    required = {
-        name for name, variable in terraform.production.variables.items() if "default" not in variable
-    }
-    assert required <= set(example), f"example.tfvars lacks {required - set(example)}"
-    assert set(example) <= set(terraform.production.variables)
-    backend = terraform.production.files["backend.tf"]["terraform"][0]["backend"][0]
-    assert "s3" in backend
-    backend_example = hcl2.loads(
-        (production / "backend.hcl.example").read_text(), serialization_options=WITHOUT_COMMENTS
+def test_each_root_has_example_variables_and_a_backend_example_with_its_own_state_key(terraform) -> None:
+    keys = set()
+    for root in terraform.roots:
+        example = hcl2.loads(
+            (root.path / "example.tfvars").read_text(), serialization_options=WITHOUT_COMMENTS
+        )
+        required = {name for name, variable in root.variables.items() if "default" not in variable}
+        assert required <= set(example), f"{root.path}/example.tfvars lacks {required - set(example)}"
+        assert set(example) <= set(root.variables)
+        backend = root.files["backend.tf"]["terraform"][0]["backend"][0]
+        assert "s3" in backend
+        backend_example = hcl2.loads(
+            (root.path / "backend.hcl.example").read_text(), serialization_options=WITHOUT_COMMENTS
+        )
+        assert {"bucket", "key", "region", "use_lockfile", "encrypt"} <= set(backend_example)
+        keys.add(backend_example["key"])
+    assert len(keys) == len(terraform.roots)
+
+
+def test_the_platform_outputs_the_shop_url_dashboard_and_its_parameter(terraform) -> None:
+    assert {"shop_url", "dashboard_url", "platform_parameter_name"} <= set(terraform.platform.outputs)
+    for service in terraform.services.values():
+        assert {"table_name", "dashboard_url", "image"} <= set(service.outputs)
+
+
+def test_every_root_admits_provider_5_and_6_and_nothing_needs_another_provider(terraform) -> None:
+    for root in terraform.all:
+        providers = root.files["versions.tf"]["terraform"][0]["required_providers"][0]
+        assert set(providers) == {"aws"}, root.path
+        assert providers["aws"]["version"] == ">= 5.100.0, < 7.0.0", root.path
+
+
+def test_a_service_root_reads_the_platform_from_its_ssm_parameter(terraform) -> None:
+    published = terraform.platform.resources["aws_ssm_parameter.platform"]
+    assert published["value"] == "${jsonencode(local.published)}"
+    assert (
+        terraform.platform.locals["platform_parameter_name"] == "/shopsmart/${var.environment_name}/platform"
     )
-    assert {"bucket", "key", "region", "use_lockfile", "encrypt"} <= set(backend_example)
+    contract = terraform.modules["shop_service"].variables["platform"]["type"]
+    for name, service in terraform.services.items():
+        parameter = service.data["aws_ssm_parameter.platform"]
+        assert parameter["name"] == "/shopsmart/${var.environment_name}/platform"
+        assert service.locals["platform"] == "${jsondecode(data.aws_ssm_parameter.platform.insecure_value)}"
+        assert service.module_calls[name]["platform"] == "${local.platform}"
+    # Everything the service module asks of the platform is published.
+    for key in re.findall(r"(\w+)\s*=", contract.removeprefix("${object({").split("validation")[0]):
+        assert key in terraform.platform.locals["published"], key
 
 
-def test_production_outputs_the_shop_url_table_names_and_dashboard(terraform) -> None:
-    assert {"shop_url", "table_names", "dashboard_url"} <= set(terraform.production.outputs)
+def test_every_service_root_tags_what_it_makes_with_its_service_and_team(terraform) -> None:
+    for name, service in terraform.services.items():
+        provider = service.files["versions.tf"]["provider"][0]["aws"]
+        tags = provider["default_tags"][0]["tags"]
+        assert tags["Service"] == name
+        assert tags["Team"] == "${var.team}"
+        assert service.variables["team"]["default"]

@@ -4,15 +4,15 @@ data "aws_vpc" "this" {
 
 locals {
   https             = var.certificate_arn != null
-  has_path_listener = length(var.routes) > 0 || var.default_target_group != null
-  # Priorities follow the order of var.routes, leaving room between them.
-  route_rules = { for index, route in var.routes : route.target_group => merge(route, { priority = (index + 1) * 10 }) }
+  has_path_listener = var.path_routing
   routing_listener_arn = local.has_path_listener ? (
     local.https ? aws_lb_listener.https[0].arn : aws_lb_listener.http[0].arn
   ) : null
 
+  # The load balancer answers fixed responses only as text/plain, text/css, text/html,
+  # application/javascript or application/json; the body is still a problem document.
   not_found = {
-    content_type = "application/problem+json"
+    content_type = "application/json"
     message_body = jsonencode({ type = "about:blank", title = "Not Found", status = 404, detail = "No ShopSmart route matches this path." })
     status_code  = "404"
   }
@@ -129,26 +129,6 @@ resource "aws_lb_listener" "http" {
   tags = var.tags
 }
 
-resource "aws_lb_listener_rule" "route" {
-  for_each = local.route_rules
-
-  listener_arn = local.routing_listener_arn
-  priority     = each.value.priority
-
-  action {
-    type             = "forward"
-    target_group_arn = aws_lb_target_group.this[each.value.target_group].arn
-  }
-
-  condition {
-    path_pattern {
-      values = each.value.path_patterns
-    }
-  }
-
-  tags = merge(var.tags, { Service = each.value.target_group })
-}
-
 # Evaluated first: paths that must never reach a service from this listener, whatever the routes say.
 resource "aws_lb_listener_rule" "blocked" {
   count = local.has_path_listener && length(var.blocked_path_patterns) > 0 ? 1 : 0
@@ -173,19 +153,4 @@ resource "aws_lb_listener_rule" "blocked" {
   }
 
   tags = var.tags
-}
-
-resource "aws_lb_listener" "port" {
-  for_each = var.port_listeners
-
-  load_balancer_arn = aws_lb.this.arn
-  port              = each.value.port
-  protocol          = "HTTP"
-
-  default_action {
-    type             = "forward"
-    target_group_arn = aws_lb_target_group.this[each.value.target_group].arn
-  }
-
-  tags = merge(var.tags, { Service = each.value.target_group })
 }

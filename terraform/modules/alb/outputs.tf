@@ -23,11 +23,6 @@ output "alb_url" {
   value       = "${local.https ? "https" : "http"}://${aws_lb.this.dns_name}"
 }
 
-output "alb_port_urls" {
-  description = "Base URL of each per-service port listener, by listener name."
-  value       = { for name, listener in aws_lb_listener.port : name => "http://${aws_lb.this.dns_name}:${listener.port}" }
-}
-
 output "alb_security_group_id" {
   description = "The load balancer's security group; targets allow their port from it."
   value       = aws_security_group.this.id
@@ -36,7 +31,7 @@ output "alb_security_group_id" {
 output "alb_target_group_arns" {
   description = "Target group ARNs by name, known only once the listeners forward to them (ECS requires that)."
   value       = { for name, group in aws_lb_target_group.this : name => group.arn }
-  depends_on  = [aws_lb_listener.http, aws_lb_listener.https, aws_lb_listener_rule.route, aws_lb_listener.port]
+  depends_on  = [aws_lb_listener.http, aws_lb_listener.https]
 }
 
 output "alb_target_group_arn_suffixes" {
@@ -47,4 +42,9 @@ output "alb_target_group_arn_suffixes" {
 output "alb_request_count_resource_labels" {
   description = "ALBRequestCountPerTarget resource labels by target group name, for service autoscaling."
   value       = { for name, group in aws_lb_target_group.this : name => "${aws_lb.this.arn_suffix}/${group.arn_suffix}" }
+}
+
+output "alb_listener_arn" {
+  description = "The path-routing listener (HTTPS, or HTTP without a certificate) that services add their rules to; null without path routing."
+  value       = local.routing_listener_arn
 }

@@ -41,12 +41,6 @@ variable "ingress_cidr_blocks" {
   default     = []
 }
 
-variable "ingress_security_groups" {
-  description = "Security groups allowed to reach the listeners, by a name known at plan time (e.g. { orders = sg-… })."
-  type        = map(string)
-  default     = {}
-}
-
 variable "target_groups" {
   description = "Target groups by name: ECS tasks (\"ip\") or Lambda functions (\"lambda\"), health-checked on health_check_path."
   type = map(object({
@@ -55,24 +49,11 @@ variable "target_groups" {
     health_check_path    = optional(string, "/health/ready")
     deregistration_delay = optional(number, 30)
   }))
+  default = {}
 
   validation {
     condition     = alltrue([for group in values(var.target_groups) : contains(["ip", "lambda"], group.target_type)])
     error_message = "target_type is \"ip\" (Fargate tasks) or \"lambda\"."
-  }
-}
-
-variable "routes" {
-  description = "Path rules of the main listener, in priority order: requests matching path_patterns (ALB syntax) go to target_group."
-  type = list(object({
-    target_group  = string
-    path_patterns = list(string)
-  }))
-  default = []
-
-  validation {
-    condition     = alltrue([for route in var.routes : length(route.path_patterns) >= 1 && length(route.path_patterns) <= 5])
-    error_message = "An ALB path condition takes one to five patterns."
   }
 }
 
@@ -87,13 +68,16 @@ variable "blocked_path_patterns" {
   }
 }
 
-variable "port_listeners" {
-  description = "Extra HTTP listeners forwarding everything on a port to one target group (an internal load balancer's per-service addresses)."
-  type = map(object({
-    port         = number
-    target_group = string
-  }))
-  default = {}
+variable "path_routing" {
+  description = "Give the load balancer its path-routing listener (HTTPS on 443 with a certificate, else HTTP on 80), which services add their rules to; off for an internal load balancer whose services add listeners on their own ports."
+  type        = bool
+  default     = true
+}
+
+variable "target_port" {
+  description = "The port every target listens on (gunicorn in the containers)."
+  type        = number
+  default     = 8000
 }
 
 variable "default_target_group" {

@@ -1,83 +1,52 @@
 # Target tracking on consumed capacity for the table and for every global secondary index, reads and
-# writes alike: an index that is not scaled throttles the writes to its table.
+# writes alike: an index that is not scaled throttles the writes to its table. One target and one
+# policy per (table or index, reads or writes), keyed "table:read", "index/CategoryIndex:write", ….
 
-resource "aws_appautoscaling_target" "table_read" {
-  count = local.provisioned ? 1 : 0
-
-  service_namespace  = "dynamodb"
-  resource_id        = "table/${aws_dynamodb_table.this.name}"
-  scalable_dimension = "dynamodb:table:ReadCapacityUnits"
-  min_capacity       = var.autoscaling.read_min_capacity
-  max_capacity       = var.autoscaling.read_max_capacity
-  tags               = var.tags
-}
-
-resource "aws_appautoscaling_policy" "table_read" {
-  count = local.provisioned ? 1 : 0
-
-  name               = "DynamoDBReadCapacityUtilization:${aws_appautoscaling_target.table_read[0].resource_id}"
-  policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.table_read[0].service_namespace
-  resource_id        = aws_appautoscaling_target.table_read[0].resource_id
-  scalable_dimension = aws_appautoscaling_target.table_read[0].scalable_dimension
-
-  target_tracking_scaling_policy_configuration {
-    target_value       = var.autoscaling.target_utilization
-    scale_in_cooldown  = var.autoscaling.scale_in_cooldown
-    scale_out_cooldown = var.autoscaling.scale_out_cooldown
-
-    predefined_metric_specification {
-      predefined_metric_type = "DynamoDBReadCapacityUtilization"
+locals {
+  scaled_resources = merge(
+    { table = { resource_id = "table/${aws_dynamodb_table.this.name}", kind = "table" } },
+    { for name in keys(local.indexes) : "index/${name}" => { resource_id = "table/${aws_dynamodb_table.this.name}/index/${name}", kind = "index" } },
+  )
+  capacity_directions = {
+    read = {
+      dimension_suffix = "ReadCapacityUnits"
+      metric           = "DynamoDBReadCapacityUtilization"
+      min_capacity     = var.autoscaling.read_min_capacity
+      max_capacity     = var.autoscaling.read_max_capacity
+    }
+    write = {
+      dimension_suffix = "WriteCapacityUnits"
+      metric           = "DynamoDBWriteCapacityUtilization"
+      min_capacity     = var.autoscaling.write_min_capacity
+      max_capacity     = var.autoscaling.write_max_capacity
     }
   }
+  scaled_capacities = local.provisioned ? {
+    for pair in setproduct(keys(local.scaled_resources), keys(local.capacity_directions)) : "${pair[0]}:${pair[1]}" => merge(
+      local.capacity_directions[pair[1]],
+      {
+        resource_id        = local.scaled_resources[pair[0]].resource_id
+        scalable_dimension = "dynamodb:${local.scaled_resources[pair[0]].kind}:${local.capacity_directions[pair[1]].dimension_suffix}"
+      },
+    )
+  } : {}
 }
 
-resource "aws_appautoscaling_target" "table_write" {
-  count = local.provisioned ? 1 : 0
+resource "aws_appautoscaling_target" "capacity" {
+  for_each = local.scaled_capacities
 
   service_namespace  = "dynamodb"
-  resource_id        = "table/${aws_dynamodb_table.this.name}"
-  scalable_dimension = "dynamodb:table:WriteCapacityUnits"
-  min_capacity       = var.autoscaling.write_min_capacity
-  max_capacity       = var.autoscaling.write_max_capacity
+  resource_id        = each.value.resource_id
+  scalable_dimension = each.value.scalable_dimension
+  min_capacity       = each.value.min_capacity
+  max_capacity       = each.value.max_capacity
   tags               = var.tags
 }
 
-resource "aws_appautoscaling_policy" "table_write" {
-  count = local.provisioned ? 1 : 0
+resource "aws_appautoscaling_policy" "capacity" {
+  for_each = aws_appautoscaling_target.capacity
 
-  name               = "DynamoDBWriteCapacityUtilization:${aws_appautoscaling_target.table_write[0].resource_id}"
-  policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.table_write[0].service_namespace
-  resource_id        = aws_appautoscaling_target.table_write[0].resource_id
-  scalable_dimension = aws_appautoscaling_target.table_write[0].scalable_dimension
-
-  target_tracking_scaling_policy_configuration {
-    target_value       = var.autoscaling.target_utilization
-    scale_in_cooldown  = var.autoscaling.scale_in_cooldown
-    scale_out_cooldown = var.autoscaling.scale_out_cooldown
-
-    predefined_metric_specification {
-      predefined_metric_type = "DynamoDBWriteCapacityUtilization"
-    }
-  }
-}
-
-resource "aws_appautoscaling_target" "index_read" {
-  for_each = local.provisioned ? local.indexes : {}
-
-  service_namespace  = "dynamodb"
-  resource_id        = "table/${aws_dynamodb_table.this.name}/index/${each.key}"
-  scalable_dimension = "dynamodb:index:ReadCapacityUnits"
-  min_capacity       = var.autoscaling.read_min_capacity
-  max_capacity       = var.autoscaling.read_max_capacity
-  tags               = var.tags
-}
-
-resource "aws_appautoscaling_policy" "index_read" {
-  for_each = aws_appautoscaling_target.index_read
-
-  name               = "DynamoDBReadCapacityUtilization:${each.value.resource_id}"
+  name               = "${local.scaled_capacities[each.key].metric}:${each.value.resource_id}"
   policy_type        = "TargetTrackingScaling"
   service_namespace  = each.value.service_namespace
   resource_id        = each.value.resource_id
@@ -89,38 +58,29 @@ resource "aws_appautoscaling_policy" "index_read" {
     scale_out_cooldown = var.autoscaling.scale_out_cooldown
 
     predefined_metric_specification {
-      predefined_metric_type = "DynamoDBReadCapacityUtilization"
+      predefined_metric_type = local.scaled_capacities[each.key].metric
     }
   }
 }
 
-resource "aws_appautoscaling_target" "index_write" {
-  for_each = local.provisioned ? local.indexes : {}
-
-  service_namespace  = "dynamodb"
-  resource_id        = "table/${aws_dynamodb_table.this.name}/index/${each.key}"
-  scalable_dimension = "dynamodb:index:WriteCapacityUnits"
-  min_capacity       = var.autoscaling.write_min_capacity
-  max_capacity       = var.autoscaling.write_max_capacity
-  tags               = var.tags
+# The table's own pairs were four count resources before; an index's pairs move in the root that
+# knows its index names (a moved block takes no expression).
+moved {
+  from = aws_appautoscaling_target.table_read[0]
+  to   = aws_appautoscaling_target.capacity["table:read"]
 }
 
-resource "aws_appautoscaling_policy" "index_write" {
-  for_each = aws_appautoscaling_target.index_write
+moved {
+  from = aws_appautoscaling_policy.table_read[0]
+  to   = aws_appautoscaling_policy.capacity["table:read"]
+}
 
-  name               = "DynamoDBWriteCapacityUtilization:${each.value.resource_id}"
-  policy_type        = "TargetTrackingScaling"
-  service_namespace  = each.value.service_namespace
-  resource_id        = each.value.resource_id
-  scalable_dimension = each.value.scalable_dimension
+moved {
+  from = aws_appautoscaling_target.table_write[0]
+  to   = aws_appautoscaling_target.capacity["table:write"]
+}
 
-  target_tracking_scaling_policy_configuration {
-    target_value       = var.autoscaling.target_utilization
-    scale_in_cooldown  = var.autoscaling.scale_in_cooldown
-    scale_out_cooldown = var.autoscaling.scale_out_cooldown
-
-    predefined_metric_specification {
-      predefined_metric_type = "DynamoDBWriteCapacityUtilization"
-    }
-  }
+moved {
+  from = aws_appautoscaling_policy.table_write[0]
+  to   = aws_appautoscaling_policy.capacity["table:write"]
 }

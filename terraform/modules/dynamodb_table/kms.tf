@@ -27,7 +27,7 @@ resource "aws_kms_key" "table" {
         Condition = {
           StringEquals = {
             "kms:CallerAccount" = data.aws_caller_identity.current.account_id
-            "kms:ViaService"    = "dynamodb.${data.aws_region.current.region}.amazonaws.com"
+            "kms:ViaService"    = "dynamodb.${data.aws_region.current.name}.amazonaws.com"
           }
         }
       },

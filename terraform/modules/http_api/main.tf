@@ -1,13 +1,6 @@
-locals {
-  # ALB `*` at the end of a path is API Gateway's greedy `{proxy+}`; no other route exists, so
-  # /internal/* and anything unlisted get API Gateway's 404.
-  route_keys = merge([
-    for route in var.routes : {
-      for pattern in route.path_patterns :
-      "ANY ${endswith(pattern, "/*") ? "${trimsuffix(pattern, "/*")}/{proxy+}" : pattern}" => route.function
-    }
-  ]...)
-}
+# The shop's public API when it runs on Lambda: the API, its stage and access logs. Each service's
+# root adds its own integration and routes (modules/http_api_routes); with no other route, /internal/*
+# and anything unlisted get API Gateway's 404.
 
 resource "aws_apigatewayv2_api" "this" {
   name          = var.name
@@ -26,24 +19,6 @@ resource "aws_apigatewayv2_api" "this" {
   }
 
   tags = var.tags
-}
-
-resource "aws_apigatewayv2_integration" "service" {
-  for_each = var.functions
-
-  api_id                 = aws_apigatewayv2_api.this.id
-  integration_type       = "AWS_PROXY"
-  integration_uri        = each.value.invoke_arn
-  payload_format_version = "2.0"
-  timeout_milliseconds   = 29000
-}
-
-resource "aws_apigatewayv2_route" "public" {
-  for_each = local.route_keys
-
-  api_id    = aws_apigatewayv2_api.this.id
-  route_key = each.key
-  target    = "integrations/${aws_apigatewayv2_integration.service[each.value].id}"
 }
 
 resource "aws_cloudwatch_log_group" "access" {
@@ -77,14 +52,4 @@ resource "aws_apigatewayv2_stage" "default" {
   }
 
   tags = var.tags
-}
-
-resource "aws_lambda_permission" "api" {
-  for_each = var.functions
-
-  statement_id  = "http-api-${var.name}"
-  action        = "lambda:InvokeFunction"
-  function_name = each.value.function_name
-  principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
 }

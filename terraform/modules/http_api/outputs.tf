@@ -8,12 +8,12 @@ output "http_api_endpoint" {
   value       = aws_apigatewayv2_api.this.api_endpoint
 }
 
-output "http_api_route_keys" {
-  description = "Every route key, e.g. \"ANY /products/{proxy+}\", with the service answering it."
-  value       = local.route_keys
-}
-
 output "http_api_stage_name" {
   description = "The auto-deployed stage."
   value       = aws_apigatewayv2_stage.default.name
+}
+
+output "http_api_execution_arn" {
+  description = "The API's execution ARN, which Lambda permissions name as their source."
+  value       = aws_apigatewayv2_api.this.execution_arn
 }

@@ -3,29 +3,6 @@ variable "name" {
   type        = string
 }
 
-variable "functions" {
-  description = "The Lambda functions behind the API, by service name."
-  type = map(object({
-    function_name = string
-    invoke_arn    = string
-  }))
-}
-
-variable "routes" {
-  description = "Public routes in ALB syntax (gateway.routes.PUBLIC_ROUTES): \"/x\" becomes \"ANY /x\", \"/x/*\" becomes \"ANY /x/{proxy+}\"."
-  type = list(object({
-    function      = string
-    path_patterns = list(string)
-  }))
-
-  validation {
-    condition = alltrue(flatten([
-      for route in var.routes : [for pattern in route.path_patterns : can(regex("^/[A-Za-z0-9_.-]+(/\\*)?$", pattern))]
-    ]))
-    error_message = "A pattern is \"/segment\" or \"/segment/*\"."
-  }
-}
-
 variable "cors_allowed_origins" {
   description = "Origins of the web shop allowed to call the API from a browser; empty for same-origin only."
   type        = list(string)

@@ -106,5 +106,5 @@ resource "aws_cognito_user_pool_client" "services" {
 }
 
 locals {
-  issuer = "https://cognito-idp.${data.aws_region.current.region}.amazonaws.com/${aws_cognito_user_pool.this.id}"
+  issuer = "https://cognito-idp.${data.aws_region.current.name}.amazonaws.com/${aws_cognito_user_pool.this.id}"
 }

@@ -30,12 +30,12 @@ output "identity_web_client_id" {
 
 output "identity_hosted_ui_url" {
   description = "Base URL of the Cognito domain (sign-in pages, /oauth2/authorize)."
-  value       = "https://${aws_cognito_user_pool_domain.this.domain}.auth.${data.aws_region.current.region}.amazoncognito.com"
+  value       = "https://${aws_cognito_user_pool_domain.this.domain}.auth.${data.aws_region.current.name}.amazoncognito.com"
 }
 
 output "identity_token_url" {
   description = "The OAuth2 token endpoint (SHOPSMART_SERVICE_TOKEN_URL)."
-  value       = "https://${aws_cognito_user_pool_domain.this.domain}.auth.${data.aws_region.current.region}.amazoncognito.com/oauth2/token"
+  value       = "https://${aws_cognito_user_pool_domain.this.domain}.auth.${data.aws_region.current.name}.amazoncognito.com/oauth2/token"
 }
 
 output "identity_internal_scope" {

@@ -19,6 +19,8 @@ resource "aws_lambda_function" "this" {
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrency
   kms_key_arn                    = var.environment_kms_key_arn
+  # Every change publishes a version; callers reach the `live` alias, never $LATEST.
+  publish = true
 
   environment {
     variables = merge(var.environment, var.sensitive_environment)
@@ -43,12 +45,22 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_iam_role_policy.logs]
 }
 
+# What the HTTP API, the internal load balancer and the schedules invoke. An apply moves it to the
+# version just published; rolling back points it at an earlier one (see the README).
+resource "aws_lambda_alias" "live" {
+  name             = "live"
+  description      = "The version callers reach"
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
+}
+
 resource "aws_lambda_permission" "load_balancer" {
   for_each = var.load_balancer_target_groups
 
   statement_id  = "internal-load-balancer-${each.key}"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this.function_name
+  qualifier     = aws_lambda_alias.live.name
   principal     = "elasticloadbalancing.amazonaws.com"
   source_arn    = each.value
 }
@@ -57,7 +69,7 @@ resource "aws_lb_target_group_attachment" "this" {
   for_each = var.load_balancer_target_groups
 
   target_group_arn = each.value
-  target_id        = aws_lambda_function.this.arn
+  target_id        = aws_lambda_alias.live.arn
 
   depends_on = [aws_lambda_permission.load_balancer]
 }

@@ -9,8 +9,18 @@ output "lambda_function_arn" {
 }
 
 output "lambda_invoke_arn" {
-  description = "The ARN API Gateway integrations invoke."
-  value       = aws_lambda_function.this.invoke_arn
+  description = "The ARN API Gateway integrations invoke: the `live` alias."
+  value       = aws_lambda_alias.live.invoke_arn
+}
+
+output "lambda_alias_name" {
+  description = "The alias callers reach (\"live\")."
+  value       = aws_lambda_alias.live.name
+}
+
+output "lambda_live_version" {
+  description = "The published version the `live` alias points at."
+  value       = aws_lambda_alias.live.function_version
 }
 
 output "lambda_role_arn" {

@@ -14,7 +14,7 @@ resource "aws_cloudwatch_event_target" "schedule" {
   for_each = var.schedules
 
   rule  = aws_cloudwatch_event_rule.schedule[each.key].name
-  arn   = aws_lambda_function.this.arn
+  arn   = aws_lambda_alias.live.arn
   input = jsonencode({ shopsmart_command = each.value.command })
 }
 
@@ -24,6 +24,7 @@ resource "aws_lambda_permission" "schedule" {
   statement_id  = "schedule-${each.key}"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this.function_name
+  qualifier     = aws_lambda_alias.live.name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.schedule[each.key].arn
 }

@@ -3,34 +3,15 @@ variable "name" {
   type        = string
 }
 
-variable "tables" {
-  description = "The shop's tables by service: name, index names and billing mode (from dynamodb_table outputs)."
-  type = map(object({
-    name         = string
-    index_names  = list(string)
-    billing_mode = string
-  }))
-}
-
 variable "services" {
   description = "Service names as they label their EMF metrics (the Service dimension)."
   type        = list(string)
 }
 
 variable "load_balancer" {
-  description = "The public load balancer and its target groups by service (ARN suffixes), or null when the shop runs on Lambda."
+  description = "The public load balancer (its ARN suffix), or null when the shop runs on Lambda."
   type = object({
-    arn_suffix    = string
-    target_groups = map(string)
-  })
-  default = null
-}
-
-variable "ecs" {
-  description = "The ECS cluster and service names by service, or null when the shop runs on Lambda."
-  type = object({
-    cluster_name = string
-    services     = map(string)
+    arn_suffix = string
   })
   default = null
 }
@@ -44,18 +25,10 @@ variable "http_api" {
   default = null
 }
 
-variable "lambda_functions" {
-  description = "Lambda function names by service, empty when the shop runs on ECS."
-  type        = map(string)
-  default     = {}
-}
-
 variable "alarm_thresholds" {
-  description = "When alarms fire: throttled requests per minute, 5xx percent of requests, p99 latency in seconds."
+  description = "When the entrance alarm fires: 5xx percent of requests."
   type = object({
-    throttled_requests = optional(number, 1)
     error_rate_percent = optional(number, 1)
-    p99_latency        = optional(number, 1.5)
   })
   default = {}
 }

@@ -119,7 +119,7 @@ resource "aws_vpc_endpoint" "dynamodb" {
   count = local.create ? 1 : 0
 
   vpc_id            = aws_vpc.this[0].id
-  service_name      = "com.amazonaws.${data.aws_region.current.region}.dynamodb"
+  service_name      = "com.amazonaws.${data.aws_region.current.name}.dynamodb"
   vpc_endpoint_type = "Gateway"
   route_table_ids   = [for zone in var.availability_zones : aws_route_table.private[zone].id]
   tags              = merge(var.tags, { Name = "${var.name}-dynamodb" })

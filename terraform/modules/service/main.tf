@@ -26,7 +26,7 @@ locals {
       logDriver = "awslogs"
       options = {
         awslogs-group         = aws_cloudwatch_log_group.this.name
-        awslogs-region        = data.aws_region.current.region
+        awslogs-region        = data.aws_region.current.name
         awslogs-stream-prefix = var.name
       }
     }
@@ -78,9 +78,20 @@ resource "aws_ecs_service" "this" {
   deployment_minimum_healthy_percent = 100
   deployment_maximum_percent         = 200
 
+  # A deployment whose tasks never become healthy rolls back by itself; so does one that sets off
+  # the service's own alarms (5xx rate, p99 latency) while it rolls out.
   deployment_circuit_breaker {
     enable   = true
     rollback = true
+  }
+
+  dynamic "alarms" {
+    for_each = length(var.rollback_alarm_names) > 0 ? [var.rollback_alarm_names] : []
+    content {
+      alarm_names = alarms.value
+      enable      = true
+      rollback    = true
+    }
   }
 
   network_configuration {

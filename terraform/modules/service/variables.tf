@@ -144,6 +144,12 @@ variable "autoscaling" {
   }
 }
 
+variable "rollback_alarm_names" {
+  description = "CloudWatch alarms watched during a deployment: if one fires, ECS rolls the deployment back (the service's 5xx rate and p99 latency)."
+  type        = list(string)
+  default     = []
+}
+
 variable "health_check_grace_period" {
   description = "Seconds a new task has before load balancer health checks count."
   type        = number

@@ -1,0 +1,53 @@
+# The cart service's own root: everything its team ships. The platform (network, cluster, load
+# balancers, identity, keys, alarm topic) comes from the parameter terraform/platform publishes.
+
+data "aws_ssm_parameter" "platform" {
+  name = "/shopsmart/${var.environment_name}/platform"
+}
+
+locals {
+  platform = jsondecode(data.aws_ssm_parameter.platform.insecure_value)
+
+  # The table as cart_service/table.py's TABLE_SPEC defines it (keys, attribute types, indexes, TTL);
+  # tests/infrastructure holds this to that spec.
+  table = {
+    logical_name  = "carts"
+    hash_key      = { name = "UserID", type = "S" }
+    range_key     = { name = "ProductID", type = "S" }
+    ttl_attribute = "ExpiresAt"
+  }
+
+  # Exactly the DynamoDB actions cart_service calls (transactions need the actions of their parts:
+  # Put, Update, Delete, ConditionCheck); tests/infrastructure derives them from the code.
+  dynamodb_actions = [
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+  ]
+
+  # The service's entry of the public routes table; the priority keeps the table's order.
+  public_route = { path_patterns = ["/cart", "/cart/*"], priority = 20 }
+}
+
+module "cart" {
+  source = "../../modules/shop_service"
+
+  name             = "cart"
+  module           = "cart_service"
+  platform         = local.platform
+  image_tag        = var.image_tag
+  table            = local.table
+  dynamodb_actions = local.dynamodb_actions
+  public_route     = local.public_route
+  peers            = ["products"]
+  secrets          = ["SHOPSMART_GUEST_TOKEN_SECRET"]
+
+  capacity            = var.capacity
+  table_billing_mode  = var.table_billing_mode
+  table_autoscaling   = var.table_autoscaling
+  alarm_thresholds    = var.alarm_thresholds
+  deletion_protection = var.deletion_protection
+}

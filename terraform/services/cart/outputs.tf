@@ -1,0 +1,19 @@
+output "table_name" {
+  description = "The service's DynamoDB table."
+  value       = module.cart.shop_service_table_name
+}
+
+output "image" {
+  description = "The image the service runs."
+  value       = module.cart.shop_service_image
+}
+
+output "dashboard_url" {
+  description = "The service's own CloudWatch dashboard."
+  value       = module.cart.shop_service_dashboard_url
+}
+
+output "alarm_names" {
+  description = "The service's alarms by kind."
+  value       = module.cart.shop_service_alarm_names
+}

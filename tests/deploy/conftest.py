@@ -1,0 +1,55 @@
+"""Fixtures of the deploy tier; the harness itself is deploy_harness.py (see its docstring)."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+# The tier's own helpers sit beside this file (test modules import them as `deploy_harness`); the
+# code's table specs and routes are looked up in one place, tests/infrastructure/code_truths.py.
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1] / "infrastructure"))
+
+from deploy_harness import (
+    COMPUTE_MODES,
+    Deployment,
+    Emulator,
+    Planned,
+    find_terraform,
+    plan_everything,
+)
+
+
+@pytest.fixture(scope="session")
+def terraform_binary() -> str:
+    return find_terraform()
+
+
+@pytest.fixture(scope="session")
+def planned(terraform_binary: str) -> Iterator[dict[str, Future[Planned]]]:
+    """Both compute modes, planned side by side, each on an emulator of its own. Roots are
+    validated once, in the first mode. The copies live in a directory of the tier's own: pytest's
+    shared temporary directories are pruned by other runs on the same machine."""
+    with tempfile.TemporaryDirectory(prefix="shopsmart-deploy-") as workdir, ExitStack() as stack:
+        emulators = {}
+        for compute in COMPUTE_MODES:
+            log_dir = Path(workdir) / compute
+            log_dir.mkdir()
+            emulators[compute] = Emulator(log_path=log_dir / "emulator.log")
+            emulators[compute].start()
+            stack.callback(emulators[compute].stop)
+        with ThreadPoolExecutor(max_workers=len(COMPUTE_MODES)) as pool:
+            yield {
+                compute: pool.submit(
+                    plan_everything,
+                    Deployment.create(compute, emulator.log_path.parent, emulator, terraform_binary),
+                    compute == COMPUTE_MODES[0],
+                )
+                for compute, emulator in emulators.items()
+            }

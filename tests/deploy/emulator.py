@@ -1,0 +1,77 @@
+"""moto's server as the AWS API of the deploy tier, with the one fix the apply rehearsal needs.
+
+moto 5.2 implements no tagging for Application Auto Scaling: `ListTagsForResource` answers 500, and
+the AWS provider, which reads a scalable target's tags after creating it, retries for ever. This
+module gives moto's Application Auto Scaling handler `TagResource`, `UntagResource` and
+`ListTagsForResource`, keeping the tags `RegisterScalableTarget` was given. It patches moto only
+in the process that runs it (the tier starts it as `python emulator.py -H HOST -p PORT`); nothing
+in the product imports it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+# The ECS execution role attaches AWS's managed AmazonECSTaskExecutionRolePolicy, which moto's IAM
+# knows only when told to load AWS's managed policies (read before moto's IAM is imported).
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.utilities.tagging_service import TaggingService
+
+_TAGS_ATTRIBUTE = "_deploy_tier_tags"
+_register_scalable_target = ApplicationAutoScalingResponse.register_scalable_target
+
+
+def _tags(response: ApplicationAutoScalingResponse) -> TaggingService:
+    """The tags of this account and region's scalable targets, kept on moto's backend."""
+    backend = response.applicationautoscaling_backend
+    if not hasattr(backend, _TAGS_ATTRIBUTE):
+        setattr(backend, _TAGS_ATTRIBUTE, TaggingService())
+    return getattr(backend, _TAGS_ATTRIBUTE)
+
+
+def register_scalable_target(self: ApplicationAutoScalingResponse) -> str:
+    body = _register_scalable_target(self)
+    tags = self._get_param("Tags") or {}
+    if tags:
+        arn = json.loads(body)["ScalableTargetARN"]
+        _tags(self).tag_resource(arn, TaggingService.convert_dict_to_tags_input(tags))
+    return body
+
+
+def tag_resource(self: ApplicationAutoScalingResponse) -> str:
+    tags = self._get_param("Tags") or {}
+    _tags(self).tag_resource(self._get_param("ResourceARN"), TaggingService.convert_dict_to_tags_input(tags))
+    return json.dumps({})
+
+
+def untag_resource(self: ApplicationAutoScalingResponse) -> str:
+    _tags(self).untag_resource_using_names(self._get_param("ResourceARN"), self._get_param("TagKeys") or [])
+    return json.dumps({})
+
+
+def list_tags_for_resource(self: ApplicationAutoScalingResponse) -> str:
+    return json.dumps({"Tags": _tags(self).get_tag_dict_for_resource(self._get_param("ResourceARN"))})
+
+
+def patch() -> None:
+    """Teach moto's Application Auto Scaling handler to keep and answer tags."""
+    ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target
+    ApplicationAutoScalingResponse.tag_resource = tag_resource
+    ApplicationAutoScalingResponse.untag_resource = untag_resource
+    ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
+
+
+def main(argv: Sequence[str]) -> None:
+    from moto.server import main as moto_main
+
+    patch()
+    moto_main(list(argv))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
