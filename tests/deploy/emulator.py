@@ -1,9 +1,11 @@
-"""moto's server as the AWS API of the deploy tier, with the one fix the apply rehearsal needs.
+"""moto's server as the AWS API of the deploy tier, with the two fixes the apply rehearsal needs.
 
 moto 5.2 implements no tagging for Application Auto Scaling: `ListTagsForResource` answers 500, and
 the AWS provider, which reads a scalable target's tags after creating it, retries for ever. This
 module gives moto's Application Auto Scaling handler `TagResource`, `UntagResource` and
-`ListTagsForResource`, keeping the tags `RegisterScalableTarget` was given. It patches moto only
+`ListTagsForResource`, keeping the tags `RegisterScalableTarget` was given. moto 5.2 also has no
+Cognito `DeleteResourceServer`, so a destroy could not remove the services' OAuth scope; this
+module adds it. It patches moto only
 in the process that runs it (the tier starts it as `python emulator.py -H HOST -p PORT`); nothing
 in the product imports it.
 """
@@ -20,6 +22,8 @@ from collections.abc import Sequence
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.cognitoidp.exceptions import ResourceNotFoundError
+from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.utilities.tagging_service import TaggingService
 
 _TAGS_ATTRIBUTE = "_deploy_tier_tags"
@@ -58,12 +62,21 @@ def list_tags_for_resource(self: ApplicationAutoScalingResponse) -> str:
     return json.dumps({"Tags": _tags(self).get_tag_dict_for_resource(self._get_param("ResourceARN"))})
 
 
+def delete_resource_server(self: CognitoIdpResponse) -> str:
+    user_pool = self.backend.describe_user_pool(self._get_param("UserPoolId"))
+    identifier = self._get_param("Identifier")
+    if user_pool.resource_servers.pop(identifier, None) is None:
+        raise ResourceNotFoundError(f"Resource server {identifier} does not exist.")
+    return json.dumps({})
+
+
 def patch() -> None:
-    """Teach moto's Application Auto Scaling handler to keep and answer tags."""
+    """Teach moto's Application Auto Scaling handler tags, and its Cognito handler DeleteResourceServer."""
     ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target
     ApplicationAutoScalingResponse.tag_resource = tag_resource
     ApplicationAutoScalingResponse.untag_resource = untag_resource
     ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
+    CognitoIdpResponse.delete_resource_server = delete_resource_server
 
 
 def main(argv: Sequence[str]) -> None:

@@ -49,6 +49,18 @@ def test_the_emulator_keeps_and_answers_a_scalable_targets_tags(emulator: Emulat
     assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Team": "checkout"}
 
 
+def test_the_emulator_deletes_a_cognito_resource_server(emulator: Emulator) -> None:
+    cognito = boto3.client(
+        "cognito-idp", endpoint_url=emulator.endpoint_url, region_name=REGION, **BOTO_CREDENTIALS
+    )
+    pool = cognito.create_user_pool(PoolName="shop")["UserPool"]["Id"]
+    cognito.create_resource_server(UserPoolId=pool, Identifier="shopsmart", Name="ShopSmart API")
+    cognito.delete_resource_server(UserPoolId=pool, Identifier="shopsmart")
+    assert cognito.list_resource_servers(UserPoolId=pool, MaxResults=10)["ResourceServers"] == []
+    with pytest.raises(cognito.exceptions.ResourceNotFoundException):
+        cognito.delete_resource_server(UserPoolId=pool, Identifier="shopsmart")
+
+
 def test_a_missing_terraform_fails_the_tier_with_what_to_do(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(pytest.fail.Exception, match="terraform is not on PATH"):
