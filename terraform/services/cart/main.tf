@@ -24,6 +24,7 @@ locals {
     "dynamodb:DeleteItem",
     "dynamodb:DescribeTable",
     "dynamodb:GetItem",
+    "dynamodb:PutItem",
     "dynamodb:Query",
     "dynamodb:UpdateItem",
   ]
