@@ -16,6 +16,8 @@ from code_truths import SERVICE_NAMES, code_table_specs
 from dynamo_common.tables import GlobalIndexSpec, KeySchema, TableSpec
 
 SPECS = code_table_specs()
+# The indexes that had index_read/index_write scaling resources before the fold into one for_each.
+FOLDED_INDEXES = frozenset({"CategoryIndex", "UserOrdersIndex", "RecoveryIndex"})
 
 
 def _key(value: dict[str, str] | None) -> tuple[str, str] | None:
@@ -199,7 +201,8 @@ def test_former_scaling_addresses_move_to_the_for_each(terraform) -> None:
             for parsed in service.files.values()
             for block in parsed.get("moved", [])
         }
-        for index in spec.indexes:
+        # Indexes added after the fold never had the former addresses.
+        for index in (index for index in spec.indexes if index.name in FOLDED_INDEXES):
             assert (
                 f'${{module.{name}.module.table.aws_appautoscaling_target.index_read["{index.name}"]}}',
                 f'${{module.{name}.module.table.aws_appautoscaling_target.capacity["index/{index.name}:read"]}}',

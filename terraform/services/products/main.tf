@@ -15,6 +15,8 @@ locals {
     hash_key     = { name = "ProductID", type = "S" }
     global_secondary_indexes = [
       { name = "CategoryIndex", hash_key = { name = "Category", type = "S" }, range_key = { name = "Name", type = "S" } },
+      # Sparse: only reservations still held carry these attributes.
+      { name = "HeldReservationsIndex", hash_key = { name = "HeldShard", type = "S" }, range_key = { name = "HeldSince", type = "S" } },
     ]
   }
 
