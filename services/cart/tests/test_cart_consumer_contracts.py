@@ -18,7 +18,7 @@ CONTRACTS = consumer_contracts(SERVICES_DIR, "cart")
 
 
 @pytest.fixture
-def states(client, products, auth_headers) -> dict[str, Any]:
+def states(client, products, auth_headers, service) -> dict[str, Any]:
     """The provider states consumers' interactions may be given, by name."""
 
     def a_cart_line(user_id: str, product_id: str, quantity: int) -> None:
@@ -28,7 +28,15 @@ def states(client, products, auth_headers) -> dict[str, Any]:
         )
         assert put.status_code == 200, put.json
 
-    return {"a cart line": a_cart_line}
+    def a_checkout_claim(user_id: str, order_id: str, cart_version: str) -> None:
+        claimed = client.post(
+            f"/internal/v1/carts/{user_id}/checkout-claims",
+            json={"order_id": order_id, "cart_version": cart_version},
+            headers=service,
+        )
+        assert claimed.status_code == 200, claimed.json
+
+    return {"a cart line": a_cart_line, "a checkout claim": a_checkout_claim}
 
 
 @pytest.mark.parametrize(("contract", "interaction"), interactions_of(CONTRACTS))

@@ -16,7 +16,14 @@ from typing import Any
 
 import pytest
 
-from orders_service.gateways import CartGateway, CartSnapshot, Reservation, ReservationRefused, StockGateway
+from orders_service.gateways import (
+    CartClaimed,
+    CartGateway,
+    CartSnapshot,
+    Reservation,
+    ReservationRefused,
+    StockGateway,
+)
 from orders_service.orders import CartLine, OrderLine
 from service_kit.http import UnreadableAnswer
 from test_kit.contracts import Contract, ContractClient, OneAnswer
@@ -44,6 +51,24 @@ def _reserve_short(stock: StockGateway) -> None:
     assert refused.value.problem["detail"]
 
 
+def _reserve_at_confirmed_prices(stock: StockGateway) -> None:
+    reservation = stock.reserve("order-3", [CartLine("tea", 2)], {"tea": Decimal("4.50")})
+    assert reservation == Reservation("RESERVED", (OrderLine("tea", "Tea", Decimal("4.50"), 2),))
+
+
+def _reserve_at_changed_prices(stock: StockGateway) -> None:
+    with pytest.raises(ReservationRefused) as refused:
+        stock.reserve(
+            "order-4",
+            [CartLine("tea", 2), CartLine("pot", 1)],
+            {"tea": Decimal("4.20"), "pot": Decimal("19.99")},
+        )
+    assert refused.value.problem["changed_items"] == [
+        {"product_id": "tea", "old_price": "4.20", "new_price": "4.50"}
+    ]
+    assert refused.value.problem["detail"]
+
+
 def _find(stock: StockGateway) -> None:
     assert stock.find("order-1") == Reservation("RESERVED", (OrderLine("tea", "Tea", Decimal("4.50"), 2),))
 
@@ -55,6 +80,13 @@ def _find_nothing(stock: StockGateway) -> None:
 USES_OF_PRODUCTS: dict[str, Callable[[StockGateway], None]] = {
     "reserve every line at the catalogue's prices": _reserve,
     "a reservation short of stock is refused, naming each short line": _reserve_short,
+    "reserve every line at the prices the shopper confirmed": _reserve_at_confirmed_prices,
+    "a reservation at a price other than the confirmed one is refused, naming each changed line": (
+        _reserve_at_changed_prices
+    ),
+    "list the orders whose stock has been held too long": (
+        lambda stock: _equal(stock.held_too_long(600), ["order-stale"])
+    ),
     "read an order's reservation": _find,
     "an order without a reservation": _find_nothing,
     "commit a reservation": lambda stock: _equal(stock.commit("order-1"), "COMMITTED"),
@@ -71,12 +103,32 @@ def _read_cart(cart: CartGateway) -> None:
     assert snapshot == CartSnapshot([CartLine("tea", 2)], "2026-01-01T00:00:00.000000+00:00")
 
 
+def _claim(cart: CartGateway) -> None:
+    snapshot = cart.claim("alice", "order-1", "version-1")
+    assert snapshot == CartSnapshot([CartLine("tea", 2)], "2026-01-01T00:00:00.000000+00:00")
+
+
+def _claim_replacing(cart: CartGateway) -> None:
+    snapshot = cart.claim("alice", "order-1", "version-1", replacing="order-0")
+    assert snapshot == CartSnapshot([CartLine("tea", 2)], "2026-01-01T00:00:00.000000+00:00")
+
+
+def _claim_held(cart: CartGateway) -> None:
+    with pytest.raises(CartClaimed) as claimed:
+        cart.claim("alice", "order-2", "version-2")
+    assert claimed.value.holder == "order-0"
+
+
 def _remove_bought(cart: CartGateway) -> None:
     cart.remove_bought("alice", "order-1", "2099-01-01T00:00:00+00:00", [CartLine("tea", 2)])
 
 
 USES_OF_CART: dict[str, Callable[[CartGateway], None]] = {
     "read a user's cart for checkout": _read_cart,
+    "hold a user's cart for an order's checkout and read it": _claim,
+    "take over the hold of an order known to be failed or gone": _claim_replacing,
+    "a cart another order's checkout holds is refused, naming that order": _claim_held,
+    "end an order's hold on the cart": lambda cart: cart.release_claim("alice", "order-1"),
     "remove exactly what an order bought": _remove_bought,
 }
 
@@ -184,7 +236,16 @@ def test_a_cart_read_without_any_field_orders_reads_is_a_503(path):
 
 
 @pytest.mark.parametrize(
-    "body", [None, [], "oops", {"detail": 7}, {"detail": "x", "short_items": [{}]}], ids=str
+    "body",
+    [
+        None,
+        [],
+        "oops",
+        {"detail": 7},
+        {"detail": "x", "short_items": [{}]},
+        {"detail": "x", "changed_items": [{"product_id": "tea", "old_price": "4.20", "new_price": 4.5}]},
+    ],
+    ids=str,
 )
 def test_an_unreadable_refusal_is_a_503(body):
     stock = StockGateway(OneAnswer(409, body))
@@ -195,3 +256,9 @@ def test_an_unreadable_refusal_is_a_503(body):
 def test_an_unreadable_transition_answer_is_a_503():
     with pytest.raises(UnreadableAnswer):
         StockGateway(OneAnswer(200, {"state": "COMMITTED"})).commit("order-1")
+
+
+@pytest.mark.parametrize("body", [None, {}, {"order_ids": "order-stale"}, {"order_ids": [7]}], ids=str)
+def test_an_unreadable_list_of_held_reservations_is_a_503(body):
+    with pytest.raises(UnreadableAnswer):
+        StockGateway(OneAnswer(200, body)).held_too_long(600)

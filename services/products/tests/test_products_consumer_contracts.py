@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from products_service import reservations
+from products_service.catalogue import seconds_ago
 from test_kit.contracts import consumer_contracts, interactions_of, set_up_states, verify_interaction
 
 SERVICES_DIR = Path(__file__).resolve().parents[2]
@@ -24,14 +26,19 @@ def service(auth_headers) -> dict[str, str]:
 
 
 @pytest.fixture
-def states(client, make_product, service) -> dict[str, Any]:
+def states(client, make_product, service, monkeypatch) -> dict[str, Any]:
     """The provider states consumers' interactions may be given, by name."""
 
     def a_product(product_id: str, name: str, price: str, inventory_count: int) -> None:
         make_product(product_id=product_id, name=name, price=price, inventory_count=inventory_count)
 
-    def a_reservation(order_id: str, items: list[dict[str, Any]], committed: bool = False) -> None:
-        reserved = client.post(RESERVATIONS, json={"order_id": order_id, "items": items}, headers=service)
+    def a_reservation(
+        order_id: str, items: list[dict[str, Any]], committed: bool = False, held_for_seconds: int = 0
+    ) -> None:
+        """`held_for_seconds`: the reservation is made with the clock set that far back."""
+        with monkeypatch.context() as clock:
+            clock.setattr(reservations, "utc_now", lambda: seconds_ago(held_for_seconds))
+            reserved = client.post(RESERVATIONS, json={"order_id": order_id, "items": items}, headers=service)
         assert reserved.status_code == 201, reserved.json
         if committed:
             assert client.post(f"{RESERVATIONS}/{order_id}/commit", headers=service).status_code == 200
