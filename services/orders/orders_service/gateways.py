@@ -106,7 +106,9 @@ class CartGateway:
             keyed=True,
         )
         if reply.status == 409 and isinstance(reply.body, dict) and reply.body.get("holding_order_id"):
-            raise CartClaimed(_text(reply.body["holding_order_id"]))
+            with reading_answer_of("cart", "cart hold"):
+                holder = _text(reply.body["holding_order_id"])
+            raise CartClaimed(holder)
         if reply.status != 200:
             raise _unexpected("cart", reply.status, reply.body)
         return self._snapshot(reply.body)

@@ -262,3 +262,10 @@ def test_an_unreadable_transition_answer_is_a_503():
 def test_an_unreadable_list_of_held_reservations_is_a_503(body):
     with pytest.raises(UnreadableAnswer):
         StockGateway(OneAnswer(200, body)).held_too_long(600)
+
+
+@pytest.mark.parametrize("holder", [7, ["order-0"], {"id": "order-0"}], ids=str)
+def test_a_refused_claim_naming_an_odd_holder_is_a_503(holder):
+    cart = CartGateway(OneAnswer(409, {"holding_order_id": holder}))
+    with pytest.raises(UnreadableAnswer):
+        cart.claim("alice", "order-2", "version-2")
