@@ -118,8 +118,13 @@ def buy_and_cancel(
     )
     assert added.status_code in (200, 201), added.text
 
+    # The cart is always the working tree's here, so it states the version the shopper confirms.
+    seen = requests.get(f"{cart}/cart", headers=shopper, timeout=TIMEOUT).json()
     checkout = requests.post(
-        f"{orders}/orders", headers={**shopper, "Idempotency-Key": uuid.uuid4().hex}, timeout=TIMEOUT
+        f"{orders}/orders",
+        json={"cart_version": seen["version"]},
+        headers={**shopper, "Idempotency-Key": uuid.uuid4().hex},
+        timeout=TIMEOUT,
     )
     assert checkout.status_code == 201, checkout.text
     order = checkout.json()
