@@ -138,8 +138,12 @@ def test_a_shopper_buys_through_the_services_on_the_terraform_tables(
         timeout=TIMEOUT,
     )
     assert added.status_code in (200, 201), added.text
+    seen = requests.get(f"{cart}/cart", headers=shopper, timeout=TIMEOUT).json()
     checkout = requests.post(
-        f"{orders}/orders", headers={**shopper, "Idempotency-Key": str(uuid.uuid4())}, timeout=TIMEOUT
+        f"{orders}/orders",
+        json={"cart_version": seen["version"]},
+        headers={**shopper, "Idempotency-Key": str(uuid.uuid4())},
+        timeout=TIMEOUT,
     )
     assert checkout.status_code == 201, checkout.text
     order = checkout.json()
