@@ -102,6 +102,7 @@ def batch_get(
     expression_names: dict[str, str] | None = None,
     max_rounds: int = DEFAULT_MAX_ROUNDS,
     sleep: Callable[[float], None] = time.sleep,
+    consistent: bool = False,
 ) -> list[dict[str, Any]]:
     """Get the typed items with these typed keys (100 a request), retrying unprocessed keys.
 
@@ -109,7 +110,7 @@ def batch_get(
     """
     found: list[dict[str, Any]] = []
     for chunk in _chunks(keys, BATCH_GET_LIMIT):
-        request: dict[str, Any] = {"Keys": chunk, "ConsistentRead": False}
+        request: dict[str, Any] = {"Keys": chunk, "ConsistentRead": consistent}
         if projection:
             request["ProjectionExpression"] = projection
         if expression_names:

@@ -27,7 +27,11 @@ class StaleVersion(PreconditionFailed):
 
 @dataclass(frozen=True)
 class Product:
-    """One product of the catalogue; `version` grows with every change and is its ETag."""
+    """One product of the catalogue; `version` grows with every change and is its ETag.
+
+    A hot product's stock is split over `stock_shards` items (`shard_stock`, as read);
+    `inventory_count` is always the whole stock.
+    """
 
     product_id: str
     name: str
@@ -39,6 +43,8 @@ class Product:
     version: int = 1
     created_at: str = ""
     updated_at: str = ""
+    stock_shards: int = 1
+    shard_stock: tuple[int, ...] = ()
 
     @property
     def etag(self) -> str:

@@ -8,6 +8,7 @@ counter changes in the same transaction as the product that moves it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +28,8 @@ from dynamo_common import (
 from dynamo_common.batch import ProgressCallback
 from dynamo_common.transactions import CONDITION_FAILED
 from products_service import table as attr
-from products_service.catalogue import Product, ProductExists, ProductNotFound
+from products_service.catalogue import Product, ProductExists, ProductNotFound, utc_now
+from products_service.stock_shards import split_evenly
 from service_kit.problems import Conflict
 
 MAX_WRITE_ATTEMPTS = 5
@@ -53,20 +55,34 @@ _PRODUCT_ATTRIBUTES = {
 
 
 def product_to_item(product: Product) -> dict[str, Any]:
-    return to_item({column: getattr(product, field) for field, column in _PRODUCT_ATTRIBUTES.items()})
+    """The product's own item; a split product's item holds shard 0 of its stock."""
+    values = {column: getattr(product, field) for field, column in _PRODUCT_ATTRIBUTES.items()}
+    if product.stock_shards > 1:
+        values[attr.INVENTORY_COUNT] = product.shard_stock[0]
+        values[attr.STOCK_SHARDS] = product.stock_shards
+    return to_item(values)
 
 
 def product_from_item(item: dict[str, Any]) -> Product:
+    """The product as its own item shows it; a split product's stock is then shard 0's alone."""
     values = from_item(item)
     fields = {field: values.get(column) for field, column in _PRODUCT_ATTRIBUTES.items()}
     fields["inventory_count"] = int(fields["inventory_count"])
     fields["version"] = int(fields["version"] or 1)
     fields["description"] = fields["description"] or ""
+    fields["stock_shards"] = int(values.get(attr.STOCK_SHARDS, 1))
     return Product(**fields)
 
 
-def _product_key(product_id: str) -> dict[str, Any]:
-    return {attr.PRODUCT_ID: {"S": product_id}}
+def _product_key(product_id: str, shard: int = 0) -> dict[str, Any]:
+    return {attr.PRODUCT_ID: {"S": attr.stock_item_id(product_id, shard)}}
+
+
+_SHARD_NAMES = {
+    "#count": attr.INVENTORY_COUNT,
+    "#price": attr.SHARD_PRICE,
+    "#updated": attr.UPDATED_AT,
+}
 
 
 class ProductRepository:
@@ -84,12 +100,14 @@ class ProductRepository:
         item = response.get("Item")
         if not item or attr.PRICE not in item:
             raise ProductNotFound(f"No product {product_id}.")
-        return product_from_item(item)
+        [product] = self._with_shard_stock([product_from_item(item)], consistent)
+        return product
 
     def many(self, product_ids: list[str]) -> list[Product]:
         """The products with these ids, in the order asked; unknown ids are left out."""
         items = batch_get(self._client, self.table_name, [_product_key(pid) for pid in product_ids])
-        found = {p.product_id: p for p in (product_from_item(i) for i in items if attr.PRICE in i)}
+        products = self._with_shard_stock([product_from_item(i) for i in items if attr.PRICE in i])
+        found = {p.product_id: p for p in products}
         return [found[pid] for pid in product_ids if pid in found]
 
     def page(self, limit: int, start_key: dict[str, Any] | None) -> tuple[list[Product], Any]:
@@ -100,7 +118,7 @@ class ProductRepository:
             "ExpressionAttributeNames": {"#price": attr.PRICE},
         }
         items, last_key = read_page(self._client.scan, request, limit, start_key)
-        return [product_from_item(item) for item in items], last_key
+        return self._with_shard_stock([product_from_item(item) for item in items]), last_key
 
     def in_category(
         self, category: str, limit: int, start_key: dict[str, Any] | None
@@ -114,7 +132,7 @@ class ProductRepository:
             "ExpressionAttributeValues": {":category": to_value(category)},
         }
         items, last_key = read_page(self._client.query, request, limit, start_key)
-        return [product_from_item(item) for item in items], last_key
+        return self._with_shard_stock([product_from_item(item) for item in items]), last_key
 
     def categories(self) -> list[tuple[str, int]]:
         """The categories that hold at least one product, by name, with their product counts."""
@@ -151,7 +169,23 @@ class ProductRepository:
             raise
 
     def replace(self, current: Product, updated: Product) -> bool:
-        """Write `updated` if the stored product is still `current`; False when it changed."""
+        """Write `updated` if the stored product is still `current`; False when it changed.
+
+        A split product's new stock is spread evenly over its shards, and each shard takes the
+        new price, on condition that no shard's stock moved since it was read.
+        """
+        shard_writes: list[dict[str, Any]] = []
+        if current.stock_shards > 1:
+            stock = (
+                split_evenly(updated.inventory_count, current.stock_shards)
+                if updated.inventory_count != current.inventory_count
+                else list(current.shard_stock)
+            )
+            updated = replace(updated, shard_stock=tuple(stock))
+            shard_writes = [
+                self._set_shard(current, shard, stock[shard], updated.price, updated.updated_at)
+                for shard in range(1, current.stock_shards)
+            ]
         put = {
             "Put": {
                 "TableName": self.table_name,
@@ -161,7 +195,7 @@ class ProductRepository:
                 "ExpressionAttributeValues": {":version": to_value(current.version)},
             }
         }
-        actions = [put]
+        actions = [put, *shard_writes]
         if updated.category != current.category:
             actions += [self._count_change(current.category, -1), self._count_change(updated.category, 1)]
         return transact_if_unchanged(self._client, actions)
@@ -178,9 +212,59 @@ class ProductRepository:
                     "ExpressionAttributeValues": {":version": to_value(current.version)},
                 }
             }
-            if transact_if_unchanged(self._client, [delete, self._count_change(current.category, -1)]):
+            shards = [
+                {"Delete": {"TableName": self.table_name, "Key": _product_key(product_id, shard)}}
+                for shard in range(1, current.stock_shards)
+            ]
+            actions = [delete, *shards, self._count_change(current.category, -1)]
+            if transact_if_unchanged(self._client, actions):
                 return
         raise Conflict(f"Product {product_id} is changing too often to delete; retry.")
+
+    def split_stock(self, current: Product, stock: list[int]) -> Product | None:
+        """Spread `current`'s stock over `len(stock)` shards holding these units; None when any of
+        its stock moved since `current` was read."""
+        now = utc_now()
+        split = replace(
+            current,
+            stock_shards=len(stock),
+            shard_stock=tuple(stock),
+            version=current.version + 1,
+            updated_at=now,
+        )
+        own = {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": _product_key(current.product_id),
+                "UpdateExpression": "SET #count = :count, #shards = :shards, #version = :next, "
+                "#updated = :now",
+                "ConditionExpression": "#version = :version",
+                "ExpressionAttributeNames": {
+                    "#count": attr.INVENTORY_COUNT,
+                    "#shards": attr.STOCK_SHARDS,
+                    "#version": attr.VERSION,
+                    "#updated": attr.UPDATED_AT,
+                },
+                "ExpressionAttributeValues": expression_values(
+                    {
+                        ":count": stock[0],
+                        ":shards": len(stock),
+                        ":next": split.version,
+                        ":now": now,
+                        ":version": current.version,
+                    }
+                ),
+            }
+        }
+        existing = [
+            self._set_shard(current, shard, stock[shard], current.price, now)
+            for shard in range(1, current.stock_shards)
+        ]
+        new = [
+            self._new_shard(current, shard, stock[shard], now)
+            for shard in range(current.stock_shards, len(stock))
+        ]
+        return split if transact_if_unchanged(self._client, [own, *existing, *new]) else None
 
     def existing_ids(self, product_ids: list[str]) -> set[str]:
         keys = [_product_key(pid) for pid in product_ids]
@@ -225,6 +309,66 @@ class ProductRepository:
     def ping(self) -> None:
         with translated_errors():
             self._client.describe_table(TableName=self.table_name)
+
+    def _with_shard_stock(self, products: list[Product], consistent: bool = False) -> list[Product]:
+        """The products with the stock of every shard read and summed."""
+        split = [product for product in products if product.stock_shards > 1]
+        if not split:
+            return products
+        keys = [_product_key(p.product_id, shard) for p in split for shard in range(1, p.stock_shards)]
+        items = batch_get(
+            self._client,
+            self.table_name,
+            keys,
+            projection="#id, #count",
+            expression_names={"#id": attr.PRODUCT_ID, "#count": attr.INVENTORY_COUNT},
+            consistent=consistent,
+        )
+        held = {item[attr.PRODUCT_ID]["S"]: int(item[attr.INVENTORY_COUNT]["N"]) for item in items}
+        summed = []
+        for product in products:
+            if product.stock_shards > 1:
+                others = range(1, product.stock_shards)
+                stock = (
+                    product.inventory_count,
+                    *(held.get(attr.stock_item_id(product.product_id, shard), 0) for shard in others),
+                )
+                product = replace(product, inventory_count=sum(stock), shard_stock=stock)
+            summed.append(product)
+        return summed
+
+    def _set_shard(
+        self, current: Product, shard: int, count: int, price: Decimal, now: str
+    ) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": _product_key(current.product_id, shard),
+                "UpdateExpression": "SET #count = :count, #price = :price, #updated = :now",
+                "ConditionExpression": "#count = :seen",
+                "ExpressionAttributeNames": _SHARD_NAMES,
+                "ExpressionAttributeValues": expression_values(
+                    {":count": count, ":price": price, ":now": now, ":seen": current.shard_stock[shard]}
+                ),
+            }
+        }
+
+    def _new_shard(self, product: Product, shard: int, count: int, now: str) -> dict[str, Any]:
+        item = {
+            attr.PRODUCT_ID: attr.stock_item_id(product.product_id, shard),
+            attr.SHARD_OF: product.product_id,
+            attr.INVENTORY_COUNT: count,
+            attr.SHARD_PRICE: product.price,
+            attr.UPDATED_AT: now,
+        }
+        return {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": to_item(item),
+                "ConditionExpression": "attribute_not_exists(#id)",
+                "ExpressionAttributeNames": {"#id": attr.PRODUCT_ID},
+            }
+        }
 
     def _counter_item(self, category: str, count: int) -> dict[str, Any]:
         return to_item(

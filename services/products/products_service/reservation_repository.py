@@ -58,8 +58,31 @@ def reservation_key(order_id: str) -> dict[str, Any]:
     return {attr.PRODUCT_ID: {"S": RESERVATION_PREFIX + order_id}}
 
 
-def _product_key(product_id: str) -> dict[str, Any]:
-    return {attr.PRODUCT_ID: {"S": product_id}}
+def _product_key(product_id: str, shard: int = 0) -> dict[str, Any]:
+    return {attr.PRODUCT_ID: {"S": attr.stock_item_id(product_id, shard)}}
+
+
+def _line_to_item(line: ReservedLine) -> dict[str, Any]:
+    values = {
+        attr.PRODUCT_ID: line.product_id,
+        attr.NAME: line.name,
+        attr.UNIT_PRICE: line.unit_price,
+        attr.QUANTITY: line.quantity,
+    }
+    if line.shard_takes:
+        values[attr.LINE_SHARDS] = {str(shard): units for shard, units in line.shard_takes}
+    return values
+
+
+def _line_from_item(values: Mapping[str, Any]) -> ReservedLine:
+    takes = values.get(attr.LINE_SHARDS, {})
+    return ReservedLine(
+        product_id=values[attr.PRODUCT_ID],
+        name=values[attr.NAME],
+        unit_price=values[attr.UNIT_PRICE],
+        quantity=int(values[attr.QUANTITY]),
+        shard_takes=tuple(sorted((int(shard), int(units)) for shard, units in takes.items())),
+    )
 
 
 def reservation_to_item(reservation: Reservation) -> dict[str, Any]:
@@ -73,15 +96,7 @@ def reservation_to_item(reservation: Reservation) -> dict[str, Any]:
             **held,
             attr.PRODUCT_ID: RESERVATION_PREFIX + reservation.order_id,
             attr.STATUS: reservation.status.value,
-            attr.RESERVATION_ITEMS: [
-                {
-                    attr.PRODUCT_ID: line.product_id,
-                    attr.NAME: line.name,
-                    attr.UNIT_PRICE: line.unit_price,
-                    attr.QUANTITY: line.quantity,
-                }
-                for line in reservation.lines
-            ],
+            attr.RESERVATION_ITEMS: [_line_to_item(line) for line in reservation.lines],
             attr.CREATED_AT: reservation.created_at,
             attr.UPDATED_AT: reservation.updated_at,
         }
@@ -90,15 +105,7 @@ def reservation_to_item(reservation: Reservation) -> dict[str, Any]:
 
 def reservation_from_item(item: Mapping[str, Any]) -> Reservation:
     values = from_item(item)
-    lines = tuple(
-        ReservedLine(
-            product_id=line[attr.PRODUCT_ID],
-            name=line[attr.NAME],
-            unit_price=line[attr.UNIT_PRICE],
-            quantity=int(line[attr.QUANTITY]),
-        )
-        for line in values.get(attr.RESERVATION_ITEMS, [])
-    )
+    lines = tuple(_line_from_item(line) for line in values.get(attr.RESERVATION_ITEMS, []))
     return Reservation(
         order_id=values[attr.PRODUCT_ID].removeprefix(RESERVATION_PREFIX),
         status=ReservationStatus(values[attr.STATUS]),
@@ -113,8 +120,8 @@ def _reservation_or_none(item: Mapping[str, Any] | None) -> Reservation | None:
 
 
 def _available(old_image: Mapping[str, Any] | None) -> int:
-    """The stock an old image shows; an item that is not a product holds none."""
-    if not old_image or attr.PRICE not in old_image:
+    """The stock an old image shows; an item that is neither a product nor a shard of one holds none."""
+    if not old_image or not (attr.PRICE in old_image or attr.SHARD_PRICE in old_image):
         return 0
     return int(old_image[attr.INVENTORY_COUNT]["N"])
 
@@ -144,12 +151,13 @@ class ReservationRepository:
             self._client,
             self.table_name,
             [_product_key(pid) for pid in product_ids],
-            projection="#id, #name, #price, #count",
+            projection="#id, #name, #price, #count, #shards",
             expression_names={
                 "#id": attr.PRODUCT_ID,
                 "#name": attr.NAME,
                 "#price": attr.PRICE,
                 "#count": attr.INVENTORY_COUNT,
+                "#shards": attr.STOCK_SHARDS,
             },
         )
         found = {}
@@ -161,8 +169,26 @@ class ReservationRepository:
                     name=values[attr.NAME],
                     price=values[attr.PRICE],
                     inventory_count=int(values[attr.INVENTORY_COUNT]),
+                    shards=int(values.get(attr.STOCK_SHARDS, 1)),
                 )
         return found
+
+    def shard_stock(self, shards: Mapping[str, int]) -> dict[str, list[int]]:
+        """The stock in each shard of these products (id → number of shards), read consistently."""
+        keys = [_product_key(pid, shard) for pid, count in shards.items() for shard in range(count)]
+        items = batch_get(
+            self._client,
+            self.table_name,
+            keys,
+            projection="#id, #count",
+            expression_names={"#id": attr.PRODUCT_ID, "#count": attr.INVENTORY_COUNT},
+            consistent=True,
+        )
+        held = {item[attr.PRODUCT_ID]["S"]: int(item[attr.INVENTORY_COUNT]["N"]) for item in items}
+        return {
+            pid: [held.get(attr.stock_item_id(pid, shard), 0) for shard in range(count)]
+            for pid, count in shards.items()
+        }
 
     def reserve(self, reservation: Reservation, absent: Mapping[str, int]) -> None:
         """Take each line's stock at the price read, and record the reservation, in one transaction.
@@ -171,9 +197,9 @@ class ReservationRepository:
         that always fails, so nothing is taken while the other lines' stock is still reported.
         Raises OutOfStock naming every short line, ReservationTaken, PricesMoved or WriteContended.
         """
-        requested = [(line.product_id, line.quantity) for line in reservation.lines]
-        requested += list(absent.items())
-        actions = [self._take(line, reservation.updated_at) for line in reservation.lines]
+        takes = [(line, shard, units) for line in reservation.lines for shard, units in line.takes]
+        requested = [(line.product_id, units) for line, _, units in takes] + list(absent.items())
+        actions = [self._take(line, shard, units, reservation.updated_at) for line, shard, units in takes]
         actions += [self._never_there(product_id) for product_id in absent]
         actions.append(self._put_new(reservation))
         try:
@@ -183,18 +209,20 @@ class ReservationRepository:
             put_reason = reasons[len(requested)] if len(reasons) > len(requested) else {}
             if _code(put_reason) == CONDITION_FAILED:
                 raise ReservationTaken(_reservation_or_none(put_reason.get("Item"))) from exc
-            short: list[ShortLine] = []
+            wanted = {**reservation.quantities(), **absent}
+            short: dict[str, ShortLine] = {}
             moved = False
             for (product_id, quantity), reason in zip(requested, reasons, strict=False):
                 if _code(reason) != CONDITION_FAILED:
                     continue
                 available = _available(reason.get("Item"))
                 if available < quantity:
-                    short.append(ShortLine(product_id, quantity, available))
+                    seen = short[product_id].available if product_id in short else 0
+                    short[product_id] = ShortLine(product_id, wanted[product_id], seen + available)
                 else:
                     moved = True
             if short:
-                raise OutOfStock(short) from exc
+                raise OutOfStock(list(short.values())) from exc
             if RETRYABLE_CANCELLATIONS.intersection(exc.codes):
                 raise WriteContended(str(exc)) from exc
             if moved:
@@ -242,7 +270,9 @@ class ReservationRepository:
             except ConditionFailed as exc:
                 raise StatusMoved(_reservation_or_none(exc.item)) from exc
             return replace(current, status=target, updated_at=now)
-        actions = [{"Update": status_change}] + [self._give_back(line, now) for line in lines]
+        takes = [(line, shard, units) for line in lines for shard, units in line.takes]
+        actions = [{"Update": status_change}]
+        actions += [self._give_back(line, shard, units, now) for line, shard, units in takes]
         try:
             transact(self._client, actions)
         except TransactionCancelled as exc:
@@ -251,7 +281,7 @@ class ReservationRepository:
                 raise StatusMoved(_reservation_or_none(status_reason.get("Item"))) from exc
             gone = frozenset(
                 line.product_id
-                for line, reason in zip(lines, line_reasons, strict=False)
+                for (line, _, _), reason in zip(takes, line_reasons, strict=False)
                 if _code(reason) == CONDITION_FAILED
             )
             if gone:
@@ -278,23 +308,33 @@ class ReservationRepository:
         items, _ = read_page(self._client.query, request, limit)
         return [item[attr.PRODUCT_ID]["S"].removeprefix(RESERVATION_PREFIX) for item in items]
 
-    def census(self) -> tuple[dict[str, int], list[Reservation]]:
-        """Every product's stock and every reservation, by a consistent Scan of the whole table."""
+    def census(self) -> tuple[dict[tuple[str, int], int], list[Reservation]]:
+        """The stock of every product's every shard ((id, shard) → units) and every reservation,
+        by a consistent Scan of the whole table."""
         request = {
             "TableName": self.table_name,
             "ConsistentRead": True,
-            "FilterExpression": "attribute_exists(#price) OR begins_with(#id, :prefix)",
-            "ExpressionAttributeNames": {"#price": attr.PRICE, "#id": attr.PRODUCT_ID},
+            "FilterExpression": "attribute_exists(#price) OR attribute_exists(#shard_of) "
+            "OR begins_with(#id, :prefix)",
+            "ExpressionAttributeNames": {
+                "#price": attr.PRICE,
+                "#shard_of": attr.SHARD_OF,
+                "#id": attr.PRODUCT_ID,
+            },
             "ExpressionAttributeValues": expression_values({":prefix": RESERVATION_PREFIX}),
         }
-        stock: dict[str, int] = {}
+        stock: dict[tuple[str, int], int] = {}
         reservations: list[Reservation] = []
         start_key = None
         while True:
             items, start_key = read_page(self._client.scan, request, CENSUS_PAGE_SIZE, start_key)
             for item in items:
+                count = int(item.get(attr.INVENTORY_COUNT, {}).get("N", 0))
                 if attr.PRICE in item:
-                    stock[item[attr.PRODUCT_ID]["S"]] = int(item[attr.INVENTORY_COUNT]["N"])
+                    stock[(item[attr.PRODUCT_ID]["S"], 0)] = count
+                elif attr.SHARD_OF in item:
+                    shard = int(item[attr.PRODUCT_ID]["S"].rsplit("#", 1)[1])
+                    stock[(item[attr.SHARD_OF]["S"], shard)] = count
                 else:
                     reservations.append(reservation_from_item(item))
             if start_key is None:
@@ -321,35 +361,46 @@ class ReservationRepository:
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
 
-    def _take(self, line: ReservedLine, now: str) -> dict[str, Any]:
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": _product_key(line.product_id),
-                "UpdateExpression": "SET #count = #count - :quantity, #version = #version + :one, "
-                "#updated = :now",
-                "ConditionExpression": "#count >= :quantity AND #price = :price",
-                "ExpressionAttributeNames": _STOCK_NAMES,
-                "ExpressionAttributeValues": expression_values(
-                    {":quantity": line.quantity, ":one": 1, ":now": now, ":price": line.unit_price}
-                ),
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        }
+    def _take(self, line: ReservedLine, shard: int, units: int, now: str) -> dict[str, Any]:
+        return self._stock_change(
+            line.product_id,
+            shard,
+            "#count - :quantity",
+            "#count >= :quantity AND #price = :price",
+            {":quantity": units, ":now": now, ":price": line.unit_price},
+        )
 
-    def _give_back(self, line: ReservedLine, now: str) -> dict[str, Any]:
-        # The version moves too, so an admin's edit based on the old stock is refused, not applied.
+    def _give_back(self, line: ReservedLine, shard: int, units: int, now: str) -> dict[str, Any]:
+        return self._stock_change(
+            line.product_id,
+            shard,
+            "#count + :quantity",
+            "attribute_exists(#price)",
+            {":quantity": units, ":now": now},
+        )
+
+    def _stock_change(
+        self, product_id: str, shard: int, new_count: str, condition: str, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        """An update of one shard's stock. On the product's own item (shard 0) the version moves
+        too, so an admin's edit based on the old stock is refused, not applied; a shard item
+        keeps its own copy of the price."""
+        if shard == 0:
+            names = _STOCK_NAMES
+            update = f"SET #count = {new_count}, #version = #version + :one, #updated = :now"
+            values = {**values, ":one": 1}
+        else:
+            names = {**_STOCK_NAMES, "#price": attr.SHARD_PRICE}
+            del names["#version"]
+            update = f"SET #count = {new_count}, #updated = :now"
         return {
             "Update": {
                 "TableName": self.table_name,
-                "Key": _product_key(line.product_id),
-                "UpdateExpression": "SET #count = #count + :quantity, #version = #version + :one, "
-                "#updated = :now",
-                "ConditionExpression": "attribute_exists(#price)",
-                "ExpressionAttributeNames": _STOCK_NAMES,
-                "ExpressionAttributeValues": expression_values(
-                    {":quantity": line.quantity, ":one": 1, ":now": now}
-                ),
+                "Key": _product_key(product_id, shard),
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": expression_values(values),
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }

@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from products_service.catalogue import seconds_ago, utc_now
+from products_service.stock_shards import ShardTakes, pick_shards
 from service_kit.problems import Conflict, NotFound, ServiceUnavailable
 
 if TYPE_CHECKING:
@@ -40,12 +41,22 @@ class ReservationStatus(StrEnum):
 
 @dataclass(frozen=True)
 class ReservedLine:
-    """One product of a reservation, at the name and unit price it had when reserved."""
+    """One product of a reservation, at the name and unit price it had when reserved.
+
+    `shard_takes` says which stock shards of a split product the units came from, so they go
+    back to the same ones; empty when they all came from the product's own item.
+    """
 
     product_id: str
     name: str
     unit_price: Decimal
     quantity: int
+    shard_takes: ShardTakes = ()
+
+    @property
+    def takes(self) -> ShardTakes:
+        """(shard, units) pairs of the stock this line holds."""
+        return self.shard_takes or ((0, self.quantity),)
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,7 @@ class StockedProduct:
     name: str
     price: Decimal
     inventory_count: int
+    shards: int = 1
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,7 @@ class OutOfStock(Conflict):
     """Some lines ask for more than is in stock; `short_items` names every one of them."""
 
     def __init__(self, short: list[ShortLine]):
+        self.short_lines = short
         names = ", ".join(line.product_id for line in short)
         super().__init__(
             f"Not enough stock for: {names}. Nothing was reserved.",
@@ -193,6 +206,7 @@ def reserve(
     the shopper confirmed), any other price read is a conflict naming every such line; since
     each decrement is conditional on the price read, no other price can be charged.
     """
+    shard_stock: dict[str, list[int]] = {}
     for attempt in range(MAX_RESERVE_ATTEMPTS):
         products = repository.products(list(quantities))
         changed = changed_prices(products, expected_prices or {})
@@ -200,7 +214,7 @@ def reserve(
             raise PricesChanged(changed)
         now = utc_now()
         lines = tuple(
-            ReservedLine(product_id, product.name, product.price, quantity)
+            _line(product, quantity, shard_stock.get(product_id))
             for product_id, quantity in quantities.items()
             if (product := products.get(product_id))
         )
@@ -208,6 +222,8 @@ def reserve(
         reservation = Reservation(order_id, ReservationStatus.RESERVED, lines, now, now)
         try:
             repository.reserve(reservation, absent)
+        except OutOfStock as short:
+            shard_stock = _short_unless_other_shards_hold_enough(repository, short, products)
         except ReservationTaken as taken:
             existing = taken.existing or repository.find(order_id)
             if existing is not None:
@@ -219,6 +235,37 @@ def reserve(
         else:
             return reservation, True
     raise ReservationBusy(f"The stock for order {order_id} kept changing; retry shortly.")
+
+
+def _line(product: StockedProduct, quantity: int, shard_stock: list[int] | None) -> ReservedLine:
+    takes = pick_shards(quantity, product.shards, shard_stock) if product.shards > 1 else ()
+    return ReservedLine(product.product_id, product.name, product.price, quantity, takes)
+
+
+def _short_unless_other_shards_hold_enough(
+    repository: ReservationRepository, short: OutOfStock, products: Mapping[str, StockedProduct]
+) -> dict[str, list[int]]:
+    """The stock of each shard of the split products among the short lines, to take from the
+    shards that hold it; re-raises `short`, naming each line's whole stock, when some line is
+    short of stock in all its product's shards together."""
+    split = {
+        line.product_id: product.shards
+        for line in short.short_lines
+        if (product := products.get(line.product_id)) and product.shards > 1
+    }
+    if not split:
+        raise short
+    shard_stock = repository.shard_stock(split)
+    really_short = [
+        ShortLine(line.product_id, line.requested, sum(shard_stock[line.product_id]))
+        if line.product_id in split
+        else line
+        for line in short.short_lines
+        if line.product_id not in split or sum(shard_stock[line.product_id]) < line.requested
+    ]
+    if really_short:
+        raise OutOfStock(really_short) from short
+    return shard_stock
 
 
 def changed_prices(
@@ -361,15 +408,31 @@ def stock_ledger(repository: ReservationRepository) -> dict[str, StockPosition]:
     Read by a full scan, so it is for checks and audits, not for requests: when no reservation
     is changing, initial stock + restocks == current + reserved + sold for every product.
     """
+    positions: dict[str, StockPosition] = {}
+    for (product_id, _), shard in sorted(shard_ledger(repository).items()):
+        whole = positions.get(product_id, StockPosition(0, 0, 0))
+        positions[product_id] = StockPosition(
+            whole.current + shard.current, whole.reserved + shard.reserved, whole.sold + shard.sold
+        )
+    return positions
+
+
+def shard_ledger(repository: ReservationRepository) -> dict[tuple[str, int], StockPosition]:
+    """`stock_ledger` per stock shard: (product id, shard) → its position; an unsplit product is
+    its shard 0 alone. The stock placed in each shard == current + reserved + sold there."""
     stock, reservations = repository.census()
-    held = {ReservationStatus.RESERVED: Counter[str](), ReservationStatus.COMMITTED: Counter[str]()}
+    held = {
+        ReservationStatus.RESERVED: Counter[tuple[str, int]](),
+        ReservationStatus.COMMITTED: Counter[tuple[str, int]](),
+    }
     for reservation in reservations:
         tally = held.get(reservation.status)
         if tally is not None:
             for line in reservation.lines:
-                tally[line.product_id] += line.quantity
+                for shard, units in line.takes:
+                    tally[(line.product_id, shard)] += units
     reserved, sold = held[ReservationStatus.RESERVED], held[ReservationStatus.COMMITTED]
     return {
-        product_id: StockPosition(stock.get(product_id, 0), reserved[product_id], sold[product_id])
-        for product_id in sorted(set(stock) | set(reserved) | set(sold))
+        key: StockPosition(stock.get(key, 0), reserved[key], sold[key])
+        for key in sorted(set(stock) | set(reserved) | set(sold))
     }

@@ -30,8 +30,26 @@ RESERVATION_ITEMS = "Items"
 HELD_SHARD = "HeldShard"
 HELD_SINCE = "HeldSince"
 
+# Hot products: a product split into `StockShards` stock items keeps shard 0 in its own item and
+# the others in `#stock#<product id>#<n>` items, so one product's sale spreads its writes over
+# several items (DynamoDB takes at most 1,000 write units a second per item). A shard item has no
+# `Price` and no `Category`, so listings and `CategoryIndex` never show it; it keeps a copy of the
+# price so a reservation at a price is one conditional write on the shard alone.
+STOCK_SHARDS = "StockShards"
+SHARD_OF = "ShardOf"
+SHARD_PRICE = "ShardPrice"
+# On a reservation line: the units taken from each shard (absent: all of them from shard 0).
+LINE_SHARDS = "Shards"
+SHARD_PREFIX = "#stock#"
+
 CATEGORY_INDEX = "CategoryIndex"
 HELD_RESERVATIONS_INDEX = "HeldReservationsIndex"
+
+
+def stock_item_id(product_id: str, shard: int) -> str:
+    """The id of the item holding one shard of a product's stock; shard 0 is the product's own item."""
+    return product_id if shard == 0 else f"{SHARD_PREFIX}{product_id}#{shard}"
+
 
 TABLE_SPEC = TableSpec(
     logical_name=TABLE_NAME,
