@@ -19,7 +19,9 @@ from products_service.schemas import (
     ProductPageSchema,
     ProductSchema,
     ProductUpdateSchema,
+    StockShardsSchema,
 )
+from products_service.stock_shards import split_product
 from service_kit.api_docs import problem_responses, response_links
 from service_kit.auth import admin_required
 from service_kit.identifiers import is_valid_id
@@ -126,6 +128,20 @@ class ProductById(MethodView):
     def delete(self, product_id: str) -> None:
         """Delete a product (admin)."""
         _repository().delete(product_id)
+
+
+@products.route("/products/<id:product_id>/stock-shards")
+class ProductStockShards(MethodView):
+    @admin_required
+    @products.arguments(StockShardsSchema)
+    @products.response(200, ProductSchema)
+    @problem_responses(products, 404, 409)
+    @products.doc(security=ADMIN_ONLY)
+    def put(self, body: dict[str, Any], product_id: str) -> Any:
+        """Split a hot product's stock evenly over more items (admin), so its sale can write
+        faster than one item allows; the shown stock stays the sum. Shards only grow (409)."""
+        product = split_product(_repository(), product_id, body["shards"])
+        return product, {"ETag": product.etag}
 
 
 @categories.route("/categories")

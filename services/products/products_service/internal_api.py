@@ -12,6 +12,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from products_service.api import REPOSITORY_EXTENSION
 from products_service.internal_schemas import (
     HeldReservationsArgsSchema,
     HeldReservationsSchema,
@@ -29,6 +30,7 @@ from products_service.reservations import (
     reserve,
     return_stock,
 )
+from products_service.stock_shards import split_when_hot
 from service_kit.api_docs import problem_responses
 from service_kit.auth import service_required
 from service_kit.identifiers import ID_RULE, is_valid_id
@@ -36,6 +38,7 @@ from service_kit.problems import PROBLEM_CONTENT_TYPE, ValidationFailed
 from service_kit.routes import INTERNAL_PREFIX
 
 RESERVATIONS_EXTENSION = "products.reservations"
+HOT_WATCH_EXTENSION = "products.hot_watch"
 SERVICE_ONLY = [{"bearerAuth": []}]
 # The version is part of the path: a breaking change is served as v2 beside v1 (see the README).
 INTERNAL_V1_PREFIX = f"{INTERNAL_PREFIX}/v1"
@@ -76,7 +79,13 @@ class Reservations(MethodView):
             line["product_id"]: line["expected_price"] for line in body["items"] if "expected_price" in line
         }
         reservation, created = reserve(_repository(), body["order_id"], quantities, expected_prices=expected)
-        return reservation if created else (reservation, 200)
+        if not created:
+            return reservation, 200
+        watch = current_app.extensions[HOT_WATCH_EXTENSION]
+        if watch is not None:
+            products = current_app.extensions[REPOSITORY_EXTENSION]
+            split_when_hot(watch, products, quantities, current_app.config["HOT_PRODUCT_SHARDS"])
+        return reservation
 
     @service_required
     @internal.arguments(HeldReservationsArgsSchema, location="query")

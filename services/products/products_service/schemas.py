@@ -8,6 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from products_service.stock_shards import MAX_SHARDS
 from service_kit.identifiers import id_validator
 
 MAX_IDS_PER_REQUEST = 100
@@ -82,6 +83,19 @@ class ProductSchema(ProductFields):
     description = fields.String()
     created_at = fields.String(dump_only=True)
     updated_at = fields.String(dump_only=True)
+    stock_shards = fields.Integer(
+        dump_only=True,
+        metadata={"description": "How many items hold the stock (more than 1 for a hot product)."},
+    )
+
+
+class StockShardsSchema(Schema):
+    shards = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1, max=MAX_SHARDS),
+        metadata={"description": "How many items to split the stock over; shards only grow."},
+    )
 
 
 class ProductListArgsSchema(Schema):

@@ -11,6 +11,7 @@ must find them again.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -18,7 +19,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from service_kit.problems import Conflict
+from dynamo_common import DynamoError
+from service_kit.problems import Conflict, Problem
 
 if TYPE_CHECKING:
     from products_service.catalogue import Product
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
 MAX_SHARDS = 16
 MAX_SPLIT_ATTEMPTS = 5
 HOT_WINDOW_SECONDS = 10.0
+
+logger = logging.getLogger("shopsmart.stock_shards")
 
 ShardTakes = tuple[tuple[int, int], ...]
 
@@ -70,18 +74,39 @@ def pick_shards(quantity: int, shards: int, stock: Sequence[int] | None) -> Shar
     return tuple(takes)
 
 
-def split_product(repository: ProductRepository, product_id: str, shards: int) -> Product:
-    """Split a product's stock evenly over `shards` items; a product already split that far is left as is."""
+def split_when_hot(
+    watch: HotProductWatch, repository: ProductRepository, product_ids: Iterable[str], shards: int
+) -> None:
+    """Count these products' reservation and split any that just turned hot over `shards` items.
+
+    The reservation is made already, so a split that fails is logged, not raised; the product
+    stays as it was and sells from fewer items.
+    """
+    for product_id in watch.record(product_ids):
+        try:
+            product = split_product(repository, product_id, shards, automatic=True)
+        except (Problem, DynamoError) as exc:
+            logger.warning("hot product %s not split: %s", product_id, exc)
+        else:
+            logger.info("hot product %s: stock split over %d shards", product_id, product.stock_shards)
+
+
+def split_product(
+    repository: ProductRepository, product_id: str, shards: int, automatic: bool = False
+) -> Product:
+    """Split a product's stock evenly over `shards` items; a product already split that far is
+    left as is. An admin asking for fewer shards than it has is refused; the automatic split
+    leaves a product an admin split further as it is."""
     if not 1 <= shards <= MAX_SHARDS:
         raise ValueError(f"shards must be 1 to {MAX_SHARDS}")
     for _ in range(MAX_SPLIT_ATTEMPTS):
         current = repository.get(product_id, consistent=True)
-        if shards < current.stock_shards:
+        if shards < current.stock_shards and not automatic:
             raise ShardsOnlyGrow(
                 f"Product {product_id} has {current.stock_shards} stock shards; they can only grow, "
                 "because reservations give their stock back to the shards they took it from."
             )
-        if shards == current.stock_shards:
+        if shards <= current.stock_shards:
             return current
         split = repository.split_stock(current, split_evenly(current.inventory_count, shards))
         if split is not None:

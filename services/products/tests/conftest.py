@@ -15,6 +15,7 @@ from products_service.table import TABLE_SPEC
 from service_kit.app import DYNAMODB_EXTENSION
 
 TABLE_PREFIX = "unit-"
+RESERVATIONS = "/internal/v1/reservations"
 
 
 @pytest.fixture
@@ -60,3 +61,39 @@ def make_product(client: FlaskClient, admin: dict[str, str]):
         return response.json
 
     return make
+
+
+@pytest.fixture
+def service(auth_headers) -> dict[str, str]:
+    return auth_headers("orders", scopes=["shopsmart/internal"])
+
+
+@pytest.fixture
+def stock(client: FlaskClient):
+    """The stock a product shows."""
+
+    def read(product_id: str) -> int:
+        return client.get(f"/products/{product_id}").json["inventory_count"]
+
+    return read
+
+
+@pytest.fixture
+def reserve(client: FlaskClient, service: dict[str, str]):
+    """Reserve stock for an order, as the orders service does."""
+
+    def send(order_id: str, **quantities: int):
+        items = [{"product_id": pid, "quantity": quantity} for pid, quantity in quantities.items()]
+        return client.post(RESERVATIONS, json={"order_id": order_id, "items": items}, headers=service)
+
+    return send
+
+
+@pytest.fixture
+def step(client: FlaskClient, service: dict[str, str]):
+    """Release, commit or return an order's reservation, as the orders service does."""
+
+    def send(order_id: str, action: str):
+        return client.post(f"{RESERVATIONS}/{order_id}/{action}", headers=service)
+
+    return send

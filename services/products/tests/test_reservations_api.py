@@ -9,40 +9,10 @@ RESERVATIONS = "/internal/v1/reservations"
 
 
 @pytest.fixture
-def service(auth_headers) -> dict[str, str]:
-    return auth_headers("orders", scopes=["shopsmart/internal"])
-
-
-@pytest.fixture
 def catalogue(make_product) -> None:
     make_product(product_id="teapot", name="Teapot", price="19.99", inventory_count=5)
     make_product(product_id="mug", name="Mug", price="4.35", inventory_count=10, category="Kitchen")
     make_product(product_id="kettle", name="Kettle", price="33.10", inventory_count=1, category="Garden")
-
-
-@pytest.fixture
-def stock(client):
-    def read(product_id: str) -> int:
-        return client.get(f"/products/{product_id}").json["inventory_count"]
-
-    return read
-
-
-@pytest.fixture
-def reserve(client, service):
-    def send(order_id: str, **quantities: int):
-        items = [{"product_id": pid, "quantity": quantity} for pid, quantity in quantities.items()]
-        return client.post(RESERVATIONS, json={"order_id": order_id, "items": items}, headers=service)
-
-    return send
-
-
-@pytest.fixture
-def step(client, service):
-    def send(order_id: str, action: str):
-        return client.post(f"{RESERVATIONS}/{order_id}/{action}", headers=service)
-
-    return send
 
 
 def assert_problem(response, status: int) -> dict:
