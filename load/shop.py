@@ -17,17 +17,34 @@ SETTLE_DEADLINE_SECONDS = 120
 
 
 def create_hot_products(
-    products_url: str, keys: DevKeys, category: str, count: int, stock: int
+    products_url: str, keys: DevKeys, category: str, count: int, stock: int, shards: int = 1
 ) -> dict[str, int]:
-    """`count` products with `stock` units each, created through the API; {id: initial stock}."""
+    """`count` products with `stock` units each, created through the API, each split over
+    `shards` stock items; {id: initial stock}."""
     headers = {"Authorization": f"Bearer {mint_token('load-admin', groups=['admin'], keys=keys)}"}
     created = {}
     for number in range(count):
         body = {"name": f"Hot deal {number}", "price": "9.99", "category": category, "inventory_count": stock}
         answer = requests.post(f"{products_url}/products", json=body, headers=headers, timeout=10)
         answer.raise_for_status()
-        created[answer.json()["product_id"]] = stock
+        product_id = answer.json()["product_id"]
+        if shards > 1:
+            split_stock(products_url, headers, product_id, shards)
+        created[product_id] = stock
     return created
+
+
+def split_stock(products_url: str, admin_headers: dict[str, str], product_id: str, shards: int) -> None:
+    """Split a product's stock over `shards` items through the admin API, as before a sale."""
+    answer = requests.put(
+        f"{products_url}/products/{product_id}/stock-shards",
+        json={"shards": shards},
+        headers=admin_headers,
+        timeout=10,
+    )
+    answer.raise_for_status()
+    if answer.json()["stock_shards"] != shards:
+        raise RuntimeError(f"product {product_id} has {answer.json()['stock_shards']} shards, not {shards}")
 
 
 def pending_orders(client: Any, settings: DynamoSettings, user_prefix: str) -> int:

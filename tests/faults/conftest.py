@@ -52,6 +52,8 @@ LEASE_SECONDS = "3"
 USER_PREFIX = "load-"
 SALE = LoadProfile(users=15, spawn_rate=5, seconds=20)
 HOT_PRODUCTS, HOT_STOCK = 3, 50
+# Every sale's products are split over stock shards, so each fault is also met with shards on.
+HOT_SHARDS = 4
 HEAL_SECONDS = 60
 # DynamoDB Local keeps its tables in SQLite, which syncs every write: on a disk that makes the
 # whole shop several times slower. A RAM disk still outlives a restart of DynamoDB Local.
@@ -193,7 +195,9 @@ class FaultStack:
     def sale(self, fault: Callable[[int], None], workdir: Path) -> Sale:
         """A short sale of fresh hot products; `fault(orders before the sale)` runs meanwhile."""
         category = f"Sale {uuid.uuid4().hex[:6]}"
-        hot = create_hot_products(self.urls["products"], self.keys, category, HOT_PRODUCTS, HOT_STOCK)
+        hot = create_hot_products(
+            self.urls["products"], self.keys, category, HOT_PRODUCTS, HOT_STOCK, shards=HOT_SHARDS
+        )
         self.hot.update(hot)
         before = self.orders_placed()
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -258,6 +262,7 @@ class FaultStack:
         report = self.settle_and_audit()
         assert report.clean, report
         assert sum(report.sold.values()) > 0, report
+        assert report.shards_audited >= HOT_PRODUCTS * (HOT_SHARDS - 1), report
         order = self.fresh_checkout()
         assert order["status"] == "CONFIRMED", order
         assert self.settle_and_audit().clean

@@ -16,6 +16,7 @@ import requests
 
 from devstack.faults import DROP, RELAY, Exchange, FaultProxy
 from load.audit import audit
+from load.shop import split_stock
 from products_service.reservation_repository import ReservationRepository
 from products_service.reservations import stock_ledger
 from products_service.table import TABLE_SPEC as PRODUCTS_TABLE
@@ -150,11 +151,14 @@ def test_products_killed_right_after_writing_a_reservation(
     assert report.clean, report
 
 
+@pytest.mark.parametrize("shards", [1, 4], ids=["one-stock-item", "four-stock-shards"])
 def test_orders_killed_while_checkouts_are_in_flight(
-    shared, start_extra_service, stack_variables, auth_headers, ledger, dynamo_client, dynamo_settings
+    shared, start_extra_service, stack_variables, auth_headers, ledger, dynamo_client, dynamo_settings, shards
 ):
     admin = auth_headers("crash-admin", groups=["admin"])
     product_id = new_product(shared["products"], admin, stock=20)
+    if shards > 1:
+        split_stock(shared["products"], admin, product_id, shards)
     run = f"inflight-{uuid.uuid4().hex[:8]}"
     users = [auth_headers(f"{run}-{uuid.uuid4().hex[:8]}") for _ in range(6)]
     for headers in users:
@@ -192,3 +196,4 @@ def test_orders_killed_while_checkouts_are_in_flight(
     assert sold == confirmed
     report = audit(dynamo_client, dynamo_settings, {product_id: 20}, run, held_timeout_seconds=0)
     assert report.clean, report
+    assert report.shards_audited == shards - 1

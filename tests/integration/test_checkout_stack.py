@@ -21,6 +21,7 @@ import requests
 
 from devstack import ServiceProcess
 from load.audit import audit
+from load.shop import split_stock
 from products_service.reservation_repository import ReservationRepository
 from products_service.reservations import Reservation, StockPosition, stock_ledger
 from products_service.table import TABLE_SPEC as PRODUCTS_TABLE
@@ -62,6 +63,10 @@ class Shop:
         response = requests.post(f"{self.products}/products", json=body, headers=admin, timeout=TIMEOUT)
         assert response.status_code == 201, response.text
         return response.json()["product_id"]
+
+    def split(self, product_id: str, shards: int) -> None:
+        admin = self.auth_headers("admin-" + uuid.uuid4().hex[:8], groups=["admin"])
+        split_stock(self.products, admin, product_id, shards)
 
     def stock(self, product_id: str) -> int:
         response = requests.get(f"{self.products}/products/{product_id}", timeout=TIMEOUT)
@@ -154,8 +159,11 @@ def storm(action: Callable[[T], R], arguments: Iterable[T]) -> list[R]:
         return list(pool.map(when_all_ready, arguments))
 
 
-def test_oversell_storm_sells_exactly_the_stock(shop, dynamo_client, dynamo_settings):
+@pytest.mark.parametrize("shards", [1, 4], ids=["one-stock-item", "four-stock-shards"])
+def test_oversell_storm_sells_exactly_the_stock(shop, dynamo_client, dynamo_settings, shards):
     product = shop.product(stock=10)
+    if shards > 1:
+        shop.split(product, shards)
     shoppers = unique("oversell")
     users = [shop.user(shoppers) for _ in range(50)]
     with ThreadPoolExecutor(max_workers=16) as pool:
@@ -180,6 +188,7 @@ def test_oversell_storm_sells_exactly_the_stock(shop, dynamo_client, dynamo_sett
     assert position.current + position.reserved + position.sold == 10
     report = audit(dynamo_client, dynamo_settings, {product: 10}, shoppers, held_timeout_seconds=0)
     assert report.clean, report
+    assert report.shards_audited == shards - 1
 
 
 def test_idempotency_storm_makes_one_order(shop):

@@ -82,6 +82,7 @@ _SHARD_NAMES = {
     "#count": attr.INVENTORY_COUNT,
     "#price": attr.SHARD_PRICE,
     "#updated": attr.UPDATED_AT,
+    "#placed": attr.STOCK_PLACED,
 }
 
 
@@ -344,11 +345,18 @@ class ProductRepository:
             "Update": {
                 "TableName": self.table_name,
                 "Key": _product_key(current.product_id, shard),
-                "UpdateExpression": "SET #count = :count, #price = :price, #updated = :now",
+                "UpdateExpression": "SET #count = :count, #price = :price, #updated = :now "
+                "ADD #placed :moved",
                 "ConditionExpression": "#count = :seen",
                 "ExpressionAttributeNames": _SHARD_NAMES,
                 "ExpressionAttributeValues": expression_values(
-                    {":count": count, ":price": price, ":now": now, ":seen": current.shard_stock[shard]}
+                    {
+                        ":count": count,
+                        ":price": price,
+                        ":now": now,
+                        ":seen": current.shard_stock[shard],
+                        ":moved": count - current.shard_stock[shard],
+                    }
                 ),
             }
         }
@@ -358,6 +366,7 @@ class ProductRepository:
             attr.PRODUCT_ID: attr.stock_item_id(product.product_id, shard),
             attr.SHARD_OF: product.product_id,
             attr.INVENTORY_COUNT: count,
+            attr.STOCK_PLACED: count,
             attr.SHARD_PRICE: product.price,
             attr.UPDATED_AT: now,
         }

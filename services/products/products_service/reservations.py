@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from products_service.reservation_repository import ReservationRepository
 
 MAX_RESERVE_ATTEMPTS = 6
+# Tries after a split product's shard came up short while others held stock: each one means
+# other buyers took stock meanwhile, so a sale that keeps them busy still ends, sold out.
+MAX_SHARD_FALLBACKS = 32
 MAX_TRANSITION_ATTEMPTS = 6
 BACKOFF_BASE_SECONDS = 0.02
 BACKOFF_CAP_SECONDS = 0.5
@@ -207,7 +210,8 @@ def reserve(
     each decrement is conditional on the price read, no other price can be charged.
     """
     shard_stock: dict[str, list[int]] = {}
-    for attempt in range(MAX_RESERVE_ATTEMPTS):
+    attempt = fallbacks = 0
+    while attempt < MAX_RESERVE_ATTEMPTS and fallbacks <= MAX_SHARD_FALLBACKS:
         products = repository.products(list(quantities))
         changed = changed_prices(products, expected_prices or {})
         if changed:
@@ -224,16 +228,19 @@ def reserve(
             repository.reserve(reservation, absent)
         except OutOfStock as short:
             shard_stock = _short_unless_other_shards_hold_enough(repository, short, products)
+            fallbacks += 1
+            continue
         except ReservationTaken as taken:
             existing = taken.existing or repository.find(order_id)
             if existing is not None:
                 return _replayed(existing, quantities), False
         except PricesMoved:
-            continue
+            pass
         except WriteContended:
             sleep(_backoff(attempt))
         else:
             return reservation, True
+        attempt += 1
     raise ReservationBusy(f"The stock for order {order_id} kept changing; retry shortly.")
 
 

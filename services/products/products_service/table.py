@@ -38,6 +38,9 @@ HELD_SINCE = "HeldSince"
 STOCK_SHARDS = "StockShards"
 SHARD_OF = "ShardOf"
 SHARD_PRICE = "ShardPrice"
+# On a shard item: every unit ever placed in it by splits and restocks, so an audit can check
+# each shard on its own: placed == current + reserved + sold there.
+STOCK_PLACED = "StockPlaced"
 # On a reservation line: the units taken from each shard (absent: all of them from shard 0).
 LINE_SHARDS = "Shards"
 SHARD_PREFIX = "#stock#"
