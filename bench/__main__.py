@@ -80,7 +80,9 @@ def run(runs: int, parts: set[str], buyers: int, seconds: float, profile: str | 
             else:
                 results["throughput"] = ThroughputBench(checkout, buyers, seconds).run()
         if "hot" in parts:
-            progress(f"hot product: {buyers} buyers on one product for {seconds / 2:g} s…")
+            progress(
+                f"hot product: {buyers} buyers on one product, unsplit then split, {seconds / 2:g} s each…"
+            )
             results["hot_product"] = HotProductRun(stack, buyers, seconds / 2).run()
         if "checkout" in parts:
             progress("checkout by cart size (1, 10, 50 lines), alternated with its minimal raw calls…")
@@ -154,12 +156,17 @@ def report(results: dict[str, Any]) -> None:
             f"{capacity['service_median']:.1f} units (minimal calls {capacity['minimal_calls_median']:.1f})"
         )
     if "hot_product" in results:
-        recorded, model = results["hot_product"]["recorded_run"], results["hot_product"]["model"]
+        runs, model = results["hot_product"]["recorded_runs"], results["hot_product"]["model"]
         sustained = model["checkouts_per_second_by_shards"]
+        for shards, recorded in runs.items():
+            progress(
+                f"hot product in {shards} stock item(s): {recorded['checkouts_per_second']} checkouts/s "
+                f"recorded, writes/s per item {recorded['writes_per_item_per_second']}, hottest item "
+                f"{recorded['hottest_item_share_of_writes']:.0%} of the writes"
+            )
         progress(
-            f"hot product: {recorded['checkouts_per_second']} checkouts/s recorded, "
-            f"{recorded['writes_per_item_per_second']} writes/s on its item, "
-            f"{recorded['write_units_per_checkout_on_the_item']} write units per checkout on it | "
+            f"hot product model: {model['write_units_per_checkout_on_one_item']} write units per checkout "
+            "on one item | "
             + ", ".join(f"{shards} shards → {rate:,}/s" for shards, rate in sustained.items())
             + f" (design target {model['design_target_checkouts_per_second']:,}/s)"
         )

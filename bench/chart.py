@@ -90,7 +90,7 @@ def draw(results: dict[str, Any], path: Path) -> None:
 
 def draw_hot(hot: dict[str, Any], path: Path) -> None:
     """bench/hot-product.png: checkouts/s one product sustains by stock shards, against the target."""
-    model, recorded = hot["model"], hot["recorded_run"]
+    model, split = hot["model"], hot["recorded_runs"][str(max(map(int, hot["recorded_runs"])))]
     shards = list(model["checkouts_per_second_by_shards"])
     rates = list(model["checkouts_per_second_by_shards"].values())
     figure, axes = plt.subplots(figsize=(7, 4.5))
@@ -107,9 +107,9 @@ def draw_hot(hot: dict[str, Any], path: Path) -> None:
     axes.set_ylabel("checkouts/s of one product")
     axes.set_title(
         f"One product under {model['item_write_units_per_second']:,} write units/s per item\n"
-        f"recorded: {recorded['write_units_per_checkout_on_the_item']:g} units per checkout on its item, "
-        f"{recorded['writes_per_item_per_second']:g} writes/s at "
-        f"{recorded['checkouts_per_second']:g} checkouts/s locally",
+        f"recorded: {model['write_units_per_checkout_on_one_item']:g} units per checkout on one item; "
+        f"split over {split['stock_shards']} shards locally, writes/s per item "
+        f"{split['writes_per_item_per_second']}",
         fontsize=9,
     )
     figure.tight_layout()

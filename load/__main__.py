@@ -19,6 +19,7 @@ from load.run import SCENARIOS, LoadProfile, run_locust
 from load.shop import create_hot_products, settle_orders
 from products_service.repository import ProductRepository
 from products_service.seeding import load_catalogue, seed, shipped_catalogue
+from products_service.stock_shards import MAX_SHARDS
 from products_service.table import TABLE_SPEC as PRODUCTS_TABLE
 
 HERE = Path(__file__).resolve().parent
@@ -37,10 +38,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--hot-products", type=int, help="default 5 (sale) or 1 (hot-product)")
     parser.add_argument("--hot-stock", type=int, help="default 40 (sale) or 400 (hot-product)")
+    parser.add_argument(
+        "--shards",
+        type=int,
+        choices=range(1, MAX_SHARDS + 1),
+        metavar=f"1-{MAX_SHARDS}",
+        help="stock shards of each hot product: default 1 (sale) or 4 (hot-product)",
+    )
     args = parser.parse_args(argv)
     hot_scenario = args.scenario == "hot-product"
     hot_count = args.hot_products or (1 if hot_scenario else 5)
     hot_stock = args.hot_stock or (400 if hot_scenario else 40)
+    shards = args.shards or (4 if hot_scenario else 1)
     profile = LoadProfile(args.users, args.spawn_rate, args.seconds)
     print(f"starting a stack of its own (logs in {HERE / 'logs'})…", flush=True)
     with bench_stack(("products", "cart", "orders", "gateway"), HERE / "logs") as stack:
@@ -54,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             f"Sale {uuid.uuid4().hex[:6]}",
             hot_count,
             hot_stock,
+            shards=shards,
         )
         print(
             f"{args.scenario}: {profile.users} users for {profile.seconds} s, "
@@ -69,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "scenario": args.scenario,
         "profile": profile.__dict__,
-        "hot_products": {"count": len(hot), "stock_each": hot_stock},
+        "hot_products": {"count": len(hot), "stock_each": hot_stock, "stock_shards": shards},
         "load": result.as_dict(),
         "audit": {**report.__dict__, "clean": report.clean},
     }

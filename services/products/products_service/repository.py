@@ -78,6 +78,19 @@ def _product_key(product_id: str, shard: int = 0) -> dict[str, Any]:
     return {attr.PRODUCT_ID: {"S": attr.stock_item_id(product_id, shard)}}
 
 
+def stock_in_items(client: Any, table_name: str, item_ids: list[str], consistent: bool) -> dict[str, int]:
+    """The units each of these stock items holds (item id → units); a missing item is left out."""
+    items = batch_get(
+        client,
+        table_name,
+        [{attr.PRODUCT_ID: {"S": item_id}} for item_id in item_ids],
+        projection="#id, #count",
+        expression_names={"#id": attr.PRODUCT_ID, "#count": attr.INVENTORY_COUNT},
+        consistent=consistent,
+    )
+    return {item[attr.PRODUCT_ID]["S"]: int(item[attr.INVENTORY_COUNT]["N"]) for item in items}
+
+
 _SHARD_NAMES = {
     "#count": attr.INVENTORY_COUNT,
     "#price": attr.SHARD_PRICE,
@@ -316,16 +329,10 @@ class ProductRepository:
         split = [product for product in products if product.stock_shards > 1]
         if not split:
             return products
-        keys = [_product_key(p.product_id, shard) for p in split for shard in range(1, p.stock_shards)]
-        items = batch_get(
-            self._client,
-            self.table_name,
-            keys,
-            projection="#id, #count",
-            expression_names={"#id": attr.PRODUCT_ID, "#count": attr.INVENTORY_COUNT},
-            consistent=consistent,
-        )
-        held = {item[attr.PRODUCT_ID]["S"]: int(item[attr.INVENTORY_COUNT]["N"]) for item in items}
+        item_ids = [
+            attr.stock_item_id(p.product_id, shard) for p in split for shard in range(1, p.stock_shards)
+        ]
+        held = stock_in_items(self._client, self.table_name, item_ids, consistent)
         summed = []
         for product in products:
             if product.stock_shards > 1:

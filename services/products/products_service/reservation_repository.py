@@ -27,6 +27,7 @@ from dynamo_common import (
 from dynamo_common.transactions import CONDITION_FAILED
 from products_service import table as attr
 from products_service.catalogue import utc_now
+from products_service.repository import stock_in_items
 from products_service.reservations import (
     OutOfStock,
     PricesMoved,
@@ -175,16 +176,8 @@ class ReservationRepository:
 
     def shard_stock(self, shards: Mapping[str, int]) -> dict[str, list[int]]:
         """The stock in each shard of these products (id → number of shards), read consistently."""
-        keys = [_product_key(pid, shard) for pid, count in shards.items() for shard in range(count)]
-        items = batch_get(
-            self._client,
-            self.table_name,
-            keys,
-            projection="#id, #count",
-            expression_names={"#id": attr.PRODUCT_ID, "#count": attr.INVENTORY_COUNT},
-            consistent=True,
-        )
-        held = {item[attr.PRODUCT_ID]["S"]: int(item[attr.INVENTORY_COUNT]["N"]) for item in items}
+        item_ids = [attr.stock_item_id(pid, shard) for pid, count in shards.items() for shard in range(count)]
+        held = stock_in_items(self._client, self.table_name, item_ids, consistent=True)
         return {
             pid: [held.get(attr.stock_item_id(pid, shard), 0) for shard in range(count)]
             for pid, count in shards.items()
