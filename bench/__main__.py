@@ -227,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.before.exists() and args.before != args.output:
         before = json.loads(args.before.read_text())
         results["before"] = {key: before[key] for key in BEFORE_KEYS if key in before}
+    args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     draw(results, args.output.with_suffix(".png"))
     if "hot_product" in results:

@@ -108,8 +108,8 @@ def draw_hot(hot: dict[str, Any], path: Path) -> None:
     axes.set_title(
         f"One product under {model['item_write_units_per_second']:,} write units/s per item\n"
         f"recorded: {model['write_units_per_checkout_on_one_item']:g} units per checkout on one item; "
-        f"split over {split['stock_shards']} shards locally, writes/s per item "
-        f"{split['writes_per_item_per_second']}",
+        f"split over {split['stock_shards']} shards locally, the hottest took "
+        f"{split['hottest_item_share_of_writes']:.0%} of the writes",
         fontsize=9,
     )
     figure.tight_layout()

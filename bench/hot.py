@@ -32,7 +32,7 @@ from products_service.stock_shards import split_product
 
 ITEM_WRITE_UNITS_PER_SECOND = 1_000  # DynamoDB's per-item (per-partition) write limit
 TRANSACTIONAL_WRITE_UNITS_PER_KB = 2
-SHARD_COUNTS = (1, 4, 16)
+SHARD_COUNTS = (1, 4, 8, 16)
 RECORDED_SHARDS = (1, 4)
 DESIGN_TARGET_CHECKOUTS = 2_000
 SECONDS_WITHIN_LIMIT = 0.99
