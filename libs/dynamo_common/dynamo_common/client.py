@@ -14,6 +14,7 @@ from dynamo_common.tables import TableSpec
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_MAX_POOL_CONNECTIONS = 50
+USER_AGENT = "shopsmart"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ def make_client(settings: DynamoSettings) -> Any:
         tcp_keepalive=True,
         # DynamoDB validates every request itself; checking it here too costs CPU on every call.
         parameter_validation=False,
+        # A fixed User-Agent: botocore otherwise rebuilds its full one (OS, Python, config and
+        # feature metadata) twice per call, 8-11 % of a service's samples in the flame graphs.
+        user_agent=USER_AGENT,
     )
     session = boto3.session.Session()
     extra: dict[str, Any] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dynamo_common import DynamoSettings, KeySchema, TableSpec, make_client
-from dynamo_common.client import DEFAULT_MAX_POOL_CONNECTIONS, DEFAULT_REGION
+from dynamo_common.client import DEFAULT_MAX_POOL_CONNECTIONS, DEFAULT_REGION, USER_AGENT
 
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL")
 REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")
@@ -93,3 +93,18 @@ def test_client_reports_capacity_on_every_call(aws_test_environment):
     params: dict = {}
     client.meta.events.emit("provide-client-params.dynamodb.Query", params=params, model=None)
     assert params == {"ReturnConsumedCapacity": "TOTAL"}
+
+
+def test_requests_carry_a_fixed_user_agent_not_one_rebuilt_per_call(aws_test_environment):
+    client = make_client(DynamoSettings(endpoint_url="http://localhost:9"))
+    sent: list[str] = []
+
+    def refuse(request, **_: object) -> None:
+        sent.append(request.headers["User-Agent"].decode())
+        raise ConnectionAbortedError("not sent in this test")
+
+    client.meta.events.register_first("before-send.dynamodb", refuse)
+    with pytest.raises(ConnectionAbortedError):
+        client.describe_table(TableName="anything")
+    assert sent[0].split()[0] == USER_AGENT
+    assert "os/" not in sent[0]
