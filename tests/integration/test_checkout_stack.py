@@ -12,7 +12,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from threading import Barrier
 from typing import Any, TypeVar
 
@@ -189,6 +189,39 @@ def test_oversell_storm_sells_exactly_the_stock(shop, dynamo_client, dynamo_sett
     report = audit(dynamo_client, dynamo_settings, {product: 10}, shoppers, held_timeout_seconds=0)
     assert report.clean, report
     assert report.shards_audited == shards - 1
+
+
+def test_a_product_selling_fast_is_split_by_itself_then_sells_exactly_its_stock(
+    shop, start_extra_service, dynamo_client, dynamo_settings
+):
+    """Products told that two reservations of one product in 10 s make it hot: the first buyers
+    make it split itself over 4 shards, then a storm sells exactly what is left."""
+    products = start_extra_service(
+        "products",
+        {"SHOPSMART_HOT_PRODUCT_RESERVATIONS_PER_SECOND": "0.2", "SHOPSMART_HOT_PRODUCT_SHARDS": "4"},
+    )
+    orders = start_extra_service("orders", {"SHOPSMART_PRODUCTS_URL": products.base_url})
+    hot_shop = replace(shop, products=products.base_url, orders=orders.base_url)
+    product = hot_shop.product(stock=20)
+    shoppers = unique("self-split")
+    for _ in range(8):
+        first = hot_shop.user(shoppers)
+        hot_shop.add(first, product, 1)
+        assert hot_shop.checkout(first).status_code == 201
+    shown = requests.get(f"{hot_shop.products}/products/{product}", timeout=TIMEOUT).json()
+    assert (shown["stock_shards"], shown["inventory_count"]) == (4, 12)
+
+    users = [hot_shop.user(shoppers) for _ in range(30)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(lambda user: hot_shop.add(user, product, 1), users))
+    statuses = Counter(response.status_code for response in storm(hot_shop.checkout, users))
+
+    assert statuses == {201: 12, 409: 18}, statuses
+    assert hot_shop.stock(product) == 0
+    assert hot_shop.ledger(product) == StockPosition(current=0, reserved=0, sold=20)
+    report = audit(dynamo_client, dynamo_settings, {product: 20}, shoppers, held_timeout_seconds=0)
+    assert report.clean, report
+    assert report.shards_audited == 3
 
 
 def test_idempotency_storm_makes_one_order(shop):
