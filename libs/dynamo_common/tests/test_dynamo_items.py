@@ -5,8 +5,28 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from boto3.dynamodb.types import Binary, TypeDeserializer
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dynamo_common import expression_values, from_item, to_item, to_value
+
+_numbers = st.decimals(allow_nan=False, allow_infinity=False, places=4, min_value=-(10**20), max_value=10**20)
+_scalars = st.one_of(
+    st.text(min_size=1),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    _numbers,
+    st.booleans(),
+    st.none(),
+    st.binary(min_size=1).map(Binary),
+    st.frozensets(st.text(min_size=1), min_size=1).map(set),
+    st.frozensets(st.integers(min_value=-(10**30), max_value=10**30), min_size=1).map(set),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(min_size=1), inner, max_size=4),
+    max_leaves=12,
+)
 
 
 def test_round_trip_keeps_decimals_exact():
@@ -45,3 +65,10 @@ def test_expression_values_and_single_values():
     assert to_value(3) == {"N": "3"}
     with pytest.raises(TypeError):
         to_value(1.5)
+
+
+@given(st.dictionaries(st.text(min_size=1), _values, max_size=6))
+def test_items_read_exactly_as_boto3_reads_them(values):
+    item = {name: to_value(value) for name, value in values.items()}
+    boto3_reading = {name: TypeDeserializer().deserialize(value) for name, value in item.items()}
+    assert from_item(item) == boto3_reading
