@@ -5,7 +5,10 @@ the AWS provider, which reads a scalable target's tags after creating it, retrie
 module gives moto's Application Auto Scaling handler `TagResource`, `UntagResource` and
 `ListTagsForResource`, keeping the tags `RegisterScalableTarget` was given. moto 5.2 also has no
 Cognito `DeleteResourceServer`, so a destroy could not remove the services' OAuth scope; this
-module adds it. It patches moto only
+module adds it. And ELBv2's `CreateTargetGroup` is idempotent in AWS (a second call with the same
+name and settings answers the same target group) but refused as a duplicate by moto, so an SDK
+retry of a create whose answer came late (a busy machine) failed the apply; this module makes it
+answer as AWS does. It patches moto only
 in the process that runs it (the tier starts it as `python emulator.py -H HOST -p PORT`); nothing
 in the product imports it.
 """
@@ -24,10 +27,12 @@ os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.cognitoidp.exceptions import ResourceNotFoundError
 from moto.cognitoidp.responses import CognitoIdpResponse
+from moto.elbv2.models import ELBv2Backend, FakeTargetGroup
 from moto.utilities.tagging_service import TaggingService
 
 _TAGS_ATTRIBUTE = "_deploy_tier_tags"
 _register_scalable_target = ApplicationAutoScalingResponse.register_scalable_target
+_create_target_group = ELBv2Backend.create_target_group
 
 
 def _tags(response: ApplicationAutoScalingResponse) -> TaggingService:
@@ -70,13 +75,29 @@ def delete_resource_server(self: CognitoIdpResponse) -> str:
     return json.dumps({})
 
 
+def create_target_group(self: ELBv2Backend, name: str, **settings: object) -> FakeTargetGroup:
+    """AWS's idempotent create: the same name with the same protocol, port and VPC answers the
+    target group that exists; another target group of that name is still a duplicate."""
+    for existing in self.target_groups.values():
+        same = (existing.protocol, str(existing.port), existing.vpc_id) == (
+            settings.get("protocol"),
+            str(settings.get("port")),
+            settings.get("vpc_id"),
+        )
+        if existing.name == name and same:
+            return existing
+    return _create_target_group(self, name, **settings)
+
+
 def patch() -> None:
-    """Teach moto's Application Auto Scaling handler tags, and its Cognito handler DeleteResourceServer."""
+    """Teach moto's Application Auto Scaling handler tags, its Cognito handler
+    DeleteResourceServer, and its ELBv2 backend AWS's idempotent CreateTargetGroup."""
     ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target
     ApplicationAutoScalingResponse.tag_resource = tag_resource
     ApplicationAutoScalingResponse.untag_resource = untag_resource
     ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
     CognitoIdpResponse.delete_resource_server = delete_resource_server
+    ELBv2Backend.create_target_group = create_target_group
 
 
 def main(argv: Sequence[str]) -> None:

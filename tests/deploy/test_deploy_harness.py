@@ -61,6 +61,19 @@ def test_the_emulator_deletes_a_cognito_resource_server(emulator: Emulator) -> N
         cognito.delete_resource_server(UserPoolId=pool, Identifier="shopsmart")
 
 
+def test_the_emulator_creates_a_target_group_idempotently_as_aws_does(emulator: Emulator) -> None:
+    options = {"endpoint_url": emulator.endpoint_url, "region_name": REGION, **BOTO_CREDENTIALS}
+    vpc = boto3.client("ec2", **options).create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    elb = boto3.client("elbv2", **options)
+    settings = {"Name": "produc-retried", "Protocol": "HTTP", "Port": 8000, "VpcId": vpc, "TargetType": "ip"}
+    first = elb.create_target_group(**settings)["TargetGroups"][0]["TargetGroupArn"]
+    again = elb.create_target_group(**settings)["TargetGroups"][0]["TargetGroupArn"]
+    assert again == first
+    assert len(elb.describe_target_groups(Names=["produc-retried"])["TargetGroups"]) == 1
+    with pytest.raises(elb.exceptions.DuplicateTargetGroupNameException):
+        elb.create_target_group(**{**settings, "Port": 9000})
+
+
 def test_a_missing_terraform_fails_the_tier_with_what_to_do(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(pytest.fail.Exception, match="terraform is not on PATH"):
