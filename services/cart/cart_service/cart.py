@@ -317,7 +317,14 @@ def remove_bought(
     goes. A line already gone counts as removed. All lines change in one transaction. The order
     keeps its hold on the cart, marked done: a late duplicate confirming the same cart version is
     told which order bought it, while a checkout of a new version takes the hold over.
+
+    Most checkouts buy every line whole, as it was read: that is tried first, as one conditional
+    transaction that deletes the lines and marks the hold done, with no read. Any other case (a
+    line to keep or to take from, a repeat, a race, a hold passed on) fails a condition there,
+    writes nothing, and is decided from a read of the lines.
     """
+    if repository.remove_whole_lines(user_id, order_id, timestamp(read_at), items):
+        return CheckoutRemovals(order_id, removed=list(items))
     for _ in range(MAX_WRITE_ATTEMPTS):
         lines = {line.product_id: line for line in repository.lines(user_id)}
         outcome = CheckoutRemovals(order_id)

@@ -14,11 +14,20 @@ token can live, so the guest's token is refused from then on.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from cart_service import table as attr
-from cart_service.cart import MAX_LINES, CartClaimed, CartFull, CartLine, LineMove, LineNotFound, is_guest
+from cart_service.cart import (
+    MAX_LINES,
+    BoughtItem,
+    CartClaimed,
+    CartFull,
+    CartLine,
+    LineMove,
+    LineNotFound,
+    is_guest,
+)
 from dynamo_common import (
     ConditionFailed,
     TransactionCancelled,
@@ -272,6 +281,37 @@ class CartRepository:
         header = self._header_change(user_id, now, removing=[line.product_id for line in deletes])
         return transact_if_unchanged(self._client, [*actions, header])
 
+    def remove_whole_lines(
+        self, user_id: str, order_id: str, read_at: str, items: Sequence[BoughtItem]
+    ) -> bool:
+        """In one transaction, delete the line of every bought item and mark `order_id`'s hold on
+        the cart done; False, with nothing written, unless each line is live, was added by
+        `read_at`, holds at most the quantity bought and was not taken from by this order, and
+        the order holds the cart.
+
+        Those are exactly the lines `remove_bought` would delete after reading them. Timestamps
+        are all written by `timestamp` (UTC, microseconds), so they compare as strings.
+        """
+        now = self._now()
+        deletes = [
+            {
+                "Delete": {
+                    "TableName": self.table_name,
+                    "Key": _key(user_id, item.product_id),
+                    "ConditionExpression": "#expires > :now AND #added <= :read_at AND #qty <= :bought "
+                    "AND NOT contains(#orders, :order)",
+                    "ExpressionAttributeNames": _names("#qty", "#added", "#expires", "#orders"),
+                    "ExpressionAttributeValues": expression_values(
+                        {":now": now, ":read_at": read_at, ":bought": item.quantity, ":order": order_id}
+                    ),
+                }
+            }
+            for item in items
+        ]
+        removing = [item.product_id for item in items]
+        header = self._header_change(user_id, now, removing=removing, finishing=order_id)
+        return transact_if_unchanged(self._client, [*deletes, header])
+
     def _line_write(self, line: CartLine, expected: CartLine | None, now: int) -> dict[str, Any]:
         """Write `line` if the stored line is still `expected` (None: no live line), with its price
         at add when known and a fresh expiry."""
@@ -430,13 +470,26 @@ class CartRepository:
             self._client.describe_table(TableName=self.table_name)
 
     def _header_change(
-        self, user_id: str, now: int, adding: str | None = None, removing: Iterable[str] = ()
+        self,
+        user_id: str,
+        now: int,
+        adding: str | None = None,
+        removing: Iterable[str] = (),
+        finishing: str | None = None,
     ) -> dict[str, Any]:
-        """The header's part of a line write: its TTL refreshed, and the line's id listed or not."""
+        """The header's part of a line write: its TTL refreshed, and the line's id listed or not.
+
+        With `finishing`, that order's hold is marked done, on condition that the order holds it.
+        """
         names = {"#expires": attr.EXPIRES_AT}
         values: dict[str, Any] = {":expires": now + line_ttl_seconds(user_id)}
         update = "SET #expires = :expires"
         change: dict[str, Any] = {"TableName": self.table_name, "Key": _key(user_id, CART_HEADER)}
+        if finishing is not None:
+            names.update({key: _CLAIM_NAMES[key] for key in ("#claim", "#finished")})
+            values.update({":order": finishing, ":true": True})
+            update += ", #finished = :true"
+            change["ConditionExpression"] = "#claim = :order"
         removed = set(removing)
         if adding is not None:
             names["#lines"] = attr.LINE_PRODUCT_IDS
