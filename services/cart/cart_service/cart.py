@@ -250,9 +250,16 @@ def view_cart(repository: Any, products: ProductLookup, user_id: str) -> CartVie
 def add_to_cart(
     repository: Any, products: ProductLookup, user_id: str, product_id: str, quantity: int
 ) -> CartLine:
-    """Add `quantity` of a product, to its line if there is one; a line holds at most 99."""
+    """Add `quantity` of a product, to its line if there is one; a line holds at most 99.
+
+    A shopper mostly adds a product the cart lacks, so the line is first written as a new one
+    without reading it; when the cart has a live line for the product, that write's condition
+    fails, nothing is written, and the line is read and added to.
+    """
     price = _current_price(products, product_id)
-    return _change_line(repository, user_id, product_id, price, lambda current: current + quantity)
+    return _change_line(
+        repository, user_id, product_id, price, lambda current: current + quantity, assume_new=True
+    )
 
 
 def set_quantity(
@@ -426,12 +433,18 @@ def _current_price(products: ProductLookup, product_id: str) -> Decimal:
 
 
 def _change_line(
-    repository: Any, user_id: str, product_id: str, price: Decimal, new_quantity: Callable[[int], int]
+    repository: Any,
+    user_id: str,
+    product_id: str,
+    price: Decimal,
+    new_quantity: Callable[[int], int],
+    assume_new: bool = False,
 ) -> CartLine:
     """Write a line's new quantity at the product's current price, re-reading and retrying when a
-    concurrent write got there first."""
-    for _ in range(MAX_WRITE_ATTEMPTS):
-        current = repository.line(user_id, product_id)
+    concurrent write got there first. With `assume_new` the first write takes the line to be
+    absent, without reading it (a write conditional on that)."""
+    for attempt in range(MAX_WRITE_ATTEMPTS):
+        current = None if assume_new and attempt == 0 else repository.line(user_id, product_id)
         held = current.quantity if current else 0
         quantity = new_quantity(held)
         if quantity > MAX_QUANTITY:

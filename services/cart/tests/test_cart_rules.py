@@ -24,6 +24,7 @@ from cart_service.cart import (
     view_cart,
 )
 from cart_service.repository import LINE_TTL_SECONDS
+from dynamo_common import metered
 
 HEADER = "#cart"
 
@@ -113,16 +114,15 @@ def test_expired_lines_free_their_places_in_a_full_cart(repository, catalogue, s
 def test_a_new_line_racing_for_the_last_place_is_refused(repository, catalogue, monkeypatch, stored):
     for number in range(49):
         add_to_cart(repository, catalogue, "u", f"p{number:02d}", 1)
-    read_line = repository.line
+    save = repository.save
 
-    def line_then_a_concurrent_add(user_id: str, product_id: str) -> CartLine | None:
-        seen = read_line(user_id, product_id)
-        if product_id == "mine":
-            # Another request takes the 50th place after this one has looked at its line.
-            assert repository.save(CartLine("u", "theirs", 1, timestamp(datetime.now(UTC))), expected=None)
-        return seen
+    def a_concurrent_add_then_save(line: CartLine, expected: CartLine | None) -> bool:
+        if line.product_id == "mine":
+            # Another request takes the 50th place after this one has decided to write its line.
+            assert save(CartLine("u", "theirs", 1, timestamp(datetime.now(UTC))), expected=None)
+        return save(line, expected)
 
-    monkeypatch.setattr(repository, "line", line_then_a_concurrent_add)
+    monkeypatch.setattr(repository, "save", a_concurrent_add_then_save)
     with pytest.raises(CartFull):
         add_to_cart(repository, catalogue, "u", "mine", 1)
     assert len(repository.lines("u")) == 50
@@ -193,3 +193,15 @@ def test_the_view_charges_exactly_and_asks_the_catalogue_once(repository):
     assert catalogue.calls == 1
     assert view.subtotal == Decimal("5.00")
     assert [entry.available for entry in view.items] == [True, True, False]
+
+
+def test_adding_a_product_the_cart_lacks_is_one_write_and_adding_more_reads_the_line(repository, catalogue):
+    with metered() as first:
+        added = add_to_cart(repository, catalogue, "u", "a", 2)
+    assert first.calls == 1
+    with metered() as more:
+        again = add_to_cart(repository, catalogue, "u", "a", 3)
+    # The write taking the line to be new is refused, then the line is read and added to.
+    assert more.calls == 3
+    assert (again.quantity, again.added_at) == (5, added.added_at)
+    assert [(line.product_id, line.quantity) for line in repository.lines("u")] == [("a", 5)]

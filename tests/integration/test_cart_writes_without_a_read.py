@@ -1,16 +1,26 @@
-"""The cart's one-transaction checkout removal on the official DynamoDB Local, whose condition
-expressions decide it: lines with no order's mark, timestamps compared as strings, and a
-line already taken from by the order that must never be deleted by its repeat."""
+"""The cart's writes without a read first, on the official DynamoDB Local, whose condition
+expressions and cancellation reasons decide them: the one-transaction checkout removal (lines
+with no order's mark, timestamps compared as strings, a line already taken from by the order
+that its repeat must never delete) and the add that takes its line to be new."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
 from cart_service import table as attr
-from cart_service.cart import BoughtItem, CartLine, claim_for_checkout, remove_bought, timestamp
+from cart_service.cart import (
+    BoughtItem,
+    CartLine,
+    ProductSummary,
+    add_to_cart,
+    claim_for_checkout,
+    remove_bought,
+    timestamp,
+)
 from cart_service.repository import CART_HEADER, CartRepository
 from dynamo_common import from_item, metered, to_item
 
@@ -63,3 +73,19 @@ def test_a_line_added_after_the_read_or_taken_from_before_is_not_deleted(reposit
     again = remove_bought(repository, user_id, "o1", read_at, [BoughtItem("taken", 2)])
     assert again.removed == [BoughtItem("taken", 2)]
     assert quantities(repository, user_id) == {"taken": 1, "later": 1}
+
+
+class OneProduct:
+    """The catalogue as the cart sees it: every product exists at one price."""
+
+    def find(self, product_id: str) -> ProductSummary:
+        return ProductSummary(product_id, product_id, Decimal("2.50"), 10)
+
+
+def test_an_add_writes_a_new_line_in_one_call_and_adds_to_a_line_it_finds(repository, user_id):
+    with metered() as first:
+        added = add_to_cart(repository, OneProduct(), user_id, "a", 2)
+    assert first.calls == 1
+    again = add_to_cart(repository, OneProduct(), user_id, "a", 3)
+    assert (again.quantity, again.added_at) == (5, added.added_at)
+    assert quantities(repository, user_id) == {"a": 5}
