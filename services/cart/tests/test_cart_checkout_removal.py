@@ -60,25 +60,33 @@ def test_lines_to_keep_or_take_from_are_read_and_handled_as_before(repository, f
     assert stored("u", HEADER)["CheckoutClaimFinished"] is True
 
 
-def test_a_repeat_takes_nothing_more_even_when_what_is_left_fits_the_bought_quantity(repository, fill):
-    fill(a=3)
+def test_a_line_added_again_after_the_read_stays_though_it_matches_what_was_bought(repository, fill):
+    fill(a=1, b=1)
     read_at = held_for(repository, "o1")
-    remove_bought(repository, "u", "o1", read_at, [BoughtItem("a", 2)])
-    assert quantities(repository) == {"a": 1}
-    # One left, two bought: a delete without the order's mark on the line would take it too.
-    again = remove_bought(repository, "u", "o1", read_at, [BoughtItem("a", 2)])
-    assert again.removed == [BoughtItem("a", 2)]
-    assert quantities(repository) == {"a": 1}
-
-
-def test_a_repeat_after_the_whole_cart_went_counts_the_lines_as_removed(repository, fill):
-    fill(a=1)
-    read_at = held_for(repository, "o1")
-    remove_bought(repository, "u", "o1", read_at, [BoughtItem("a", 1)])
-    fill(b=1)
-    again = remove_bought(repository, "u", "o1", read_at, [BoughtItem("a", 1)])
-    assert again.removed == [BoughtItem("a", 1)]
+    repository.remove("u", "b")
+    fill(b=1)  # removed and added again in another tab: a newer line, not the one bought
+    outcome = remove_bought(repository, "u", "o1", read_at, [BoughtItem("a", 1), BoughtItem("b", 1)])
+    assert outcome.kept == [BoughtItem("b", 1)]
     assert quantities(repository) == {"b": 1}
+
+
+@pytest.mark.parametrize(
+    ("held", "bought", "added_later", "left"),
+    [
+        # One left, two bought: a delete without the order's mark on the line would take it too.
+        (3, 2, {}, {"a": 1}),
+        # The line went whole, and the product is not in the cart again: a line gone is removed.
+        (1, 1, {"b": 1}, {"b": 1}),
+    ],
+)
+def test_a_repeat_takes_nothing_more(repository, fill, held, bought, added_later, left):
+    fill(a=held)
+    read_at = held_for(repository, "o1")
+    remove_bought(repository, "u", "o1", read_at, [BoughtItem("a", bought)])
+    fill(**added_later)
+    again = remove_bought(repository, "u", "o1", read_at, [BoughtItem("a", bought)])
+    assert again.removed == [BoughtItem("a", bought)]
+    assert quantities(repository) == left
 
 
 def test_a_line_raised_after_the_read_keeps_what_was_not_bought(repository, fill):
