@@ -82,10 +82,15 @@ class OneProduct:
         return ProductSummary(product_id, product_id, Decimal("2.50"), 10)
 
 
-def test_an_add_writes_a_new_line_in_one_call_and_adds_to_a_line_it_finds(repository, user_id):
+def test_an_add_writes_a_new_line_in_one_call_and_adds_to_the_line_its_refused_write_found(
+    repository, user_id
+):
     with metered() as first:
         added = add_to_cart(repository, OneProduct(), user_id, "a", 2)
     assert first.calls == 1
-    again = add_to_cart(repository, OneProduct(), user_id, "a", 3)
+    with metered() as more:
+        again = add_to_cart(repository, OneProduct(), user_id, "a", 3)
+    # The refused write's old image is the line to add to: no read.
+    assert more.calls == 2
     assert (again.quantity, again.added_at) == (5, added.added_at)
     assert quantities(repository, user_id) == {"a": 5}

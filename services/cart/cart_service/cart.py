@@ -442,9 +442,16 @@ def _change_line(
 ) -> CartLine:
     """Write a line's new quantity at the product's current price, re-reading and retrying when a
     concurrent write got there first. With `assume_new` the first write takes the line to be
-    absent, without reading it (a write conditional on that)."""
+    absent, without reading it (a write conditional on that). A write refused because the line
+    changed shows the line as it found it, so the next attempt needs no read."""
+    found: CartLine | None = None
     for attempt in range(MAX_WRITE_ATTEMPTS):
-        current = None if assume_new and attempt == 0 else repository.line(user_id, product_id)
+        if found is not None:
+            current: CartLine | None = found
+        elif assume_new and attempt == 0:
+            current = None
+        else:
+            current = repository.line(user_id, product_id)
         held = current.quantity if current else 0
         quantity = new_quantity(held)
         if quantity > MAX_QUANTITY:
@@ -460,9 +467,11 @@ def _change_line(
         else:
             line = CartLine(user_id, product_id, quantity, current.added_at, current.checkout_orders, price)
         try:
-            if repository.save(line, expected=current):
-                return line
+            written, found = repository.save_or_find(line, expected=current)
         except CartFull:
             if not repository.drop_expired_lines(user_id):
                 raise
+            written, found = False, None
+        if written:
+            return line
     raise CartBusy("Your cart is changing too often to update; retry.")

@@ -130,31 +130,36 @@ class CartRepository:
             response = self._client.get_item(
                 TableName=self.table_name, Key=_key(user_id, product_id), ConsistentRead=True
             )
-        item = response.get("Item")
-        if not item or product_id == CART_HEADER or attr.QUANTITY not in item:
-            return None
-        if int(from_item(item)[attr.EXPIRES_AT]) <= self._now():
-            return None
-        return line_from_item(item)
+        return None if product_id == CART_HEADER else self._live_line(response.get("Item"))
 
     def save(self, line: CartLine, expected: CartLine | None) -> bool:
         """Write `line` if the stored line is still `expected` (None: no live line); False if not.
 
         Raises CartFull when the line is new and the cart already has the most lines it may.
         """
+        written, _ = self.save_or_find(line, expected)
+        return written
+
+    def save_or_find(self, line: CartLine, expected: CartLine | None) -> tuple[bool, CartLine | None]:
+        """`save`, also giving, when the line's condition refuses the write, the live line that
+        stood in its way, as that write found it: the caller need not read it. (False, None) when
+        no line is live there, or after a race lost to another transaction."""
         now = self._now()
         write = self._line_write(line, expected, now)
+        write["Update"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         header = self._header_change(line.user_id, now, adding=line.product_id)
         try:
             transact(self._client, [write, header])
         except TransactionCancelled as exc:
-            # One code per action, in order: the line's write, then the header's.
-            if exc.conflicted or exc.codes[:1] == [CONDITION_FAILED]:
-                return False
+            # One reason per action, in order: the line's write, then the header's.
+            if exc.conflicted:
+                return False, None
+            if exc.codes[:1] == [CONDITION_FAILED]:
+                return False, self._live_line(exc.reasons[0].get("Item"))
             if exc.codes[1:2] == [CONDITION_FAILED]:
                 raise CartFull(f"A cart holds at most {MAX_LINES} different products.") from exc
             raise
-        return True
+        return True, None
 
     def remove(self, user_id: str, product_id: str) -> bool:
         """Delete the user's live line for this product; False when a concurrent write interfered."""
@@ -543,6 +548,14 @@ class CartRepository:
             start_key = response.get("LastEvaluatedKey")
             if start_key is None:
                 return items
+
+    def _live_line(self, item: dict[str, Any] | None) -> CartLine | None:
+        """The line a stored item holds, None when it holds none or the line has expired."""
+        if not item or attr.QUANTITY not in item:
+            return None
+        if int(from_item(item)[attr.EXPIRES_AT]) <= self._now():
+            return None
+        return line_from_item(item)
 
     @staticmethod
     def _now() -> int:

@@ -114,15 +114,15 @@ def test_expired_lines_free_their_places_in_a_full_cart(repository, catalogue, s
 def test_a_new_line_racing_for_the_last_place_is_refused(repository, catalogue, monkeypatch, stored):
     for number in range(49):
         add_to_cart(repository, catalogue, "u", f"p{number:02d}", 1)
-    save = repository.save
+    save_or_find = repository.save_or_find
 
-    def a_concurrent_add_then_save(line: CartLine, expected: CartLine | None) -> bool:
+    def a_concurrent_add_then_save(line: CartLine, expected: CartLine | None) -> tuple[bool, CartLine | None]:
         if line.product_id == "mine":
             # Another request takes the 50th place after this one has decided to write its line.
-            assert save(CartLine("u", "theirs", 1, timestamp(datetime.now(UTC))), expected=None)
-        return save(line, expected)
+            assert repository.save(CartLine("u", "theirs", 1, timestamp(datetime.now(UTC))), expected=None)
+        return save_or_find(line, expected)
 
-    monkeypatch.setattr(repository, "save", a_concurrent_add_then_save)
+    monkeypatch.setattr(repository, "save_or_find", a_concurrent_add_then_save)
     with pytest.raises(CartFull):
         add_to_cart(repository, catalogue, "u", "mine", 1)
     assert len(repository.lines("u")) == 50
@@ -132,17 +132,17 @@ def test_a_new_line_racing_for_the_last_place_is_refused(repository, catalogue, 
 
 def test_concurrent_adds_to_one_line_are_both_kept(repository, catalogue, monkeypatch):
     add_to_cart(repository, catalogue, "u", "a", 1)
-    read_line = repository.line
+    save_or_find = repository.save_or_find
     raced = []
 
-    def line_then_a_concurrent_add(user_id: str, product_id: str) -> CartLine | None:
-        seen = read_line(user_id, product_id)
-        if not raced:
+    def a_concurrent_add_then_save(line: CartLine, expected: CartLine | None) -> tuple[bool, CartLine | None]:
+        if expected is not None and not raced:
             raced.append(True)
-            assert repository.save(CartLine("u", "a", seen.quantity + 3, seen.added_at), expected=seen)
-        return seen
+            # Another request adds 3 after this one has seen the line.
+            assert repository.save(CartLine("u", "a", expected.quantity + 3, expected.added_at), expected)
+        return save_or_find(line, expected)
 
-    monkeypatch.setattr(repository, "line", line_then_a_concurrent_add)
+    monkeypatch.setattr(repository, "save_or_find", a_concurrent_add_then_save)
     assert add_to_cart(repository, catalogue, "u", "a", 2).quantity == 6
     assert [line.quantity for line in repository.lines("u")] == [6]
 
@@ -172,8 +172,8 @@ def test_a_cart_that_never_stops_changing_ends_in_409(catalogue):
         def line(self, user_id: str, product_id: str) -> None:
             return None
 
-        def save(self, line: CartLine, expected: CartLine | None) -> bool:
-            return False
+        def save_or_find(self, line: CartLine, expected: CartLine | None) -> tuple[bool, None]:
+            return False, None
 
         def remove(self, user_id: str, product_id: str) -> bool:
             return False
@@ -195,13 +195,13 @@ def test_the_view_charges_exactly_and_asks_the_catalogue_once(repository):
     assert [entry.available for entry in view.items] == [True, True, False]
 
 
-def test_adding_a_product_the_cart_lacks_is_one_write_and_adding_more_reads_the_line(repository, catalogue):
+def test_adding_a_product_the_cart_lacks_is_one_write_and_adding_more_is_two(repository, catalogue):
     with metered() as first:
         added = add_to_cart(repository, catalogue, "u", "a", 2)
     assert first.calls == 1
     with metered() as more:
         again = add_to_cart(repository, catalogue, "u", "a", 3)
-    # The write taking the line to be new is refused, then the line is read and added to.
-    assert more.calls == 3
+    # The write taking the line to be new is refused and shows the line, which is then added to.
+    assert more.calls == 2
     assert (again.quantity, again.added_at) == (5, added.added_at)
     assert [(line.product_id, line.quantity) for line in repository.lines("u")] == [("a", 5)]
