@@ -11,6 +11,7 @@ its fault, then checks that the stack healed by itself and the shop's books bala
 from __future__ import annotations
 
 import csv
+import json
 import re
 import secrets
 import tempfile
@@ -191,6 +192,33 @@ class FaultStack:
     def wait_for_orders(self, count: int, since: int) -> None:
         """Wait until the sale has placed `count` more orders than `since`: checkouts are flowing."""
         wait_until(lambda: self.orders_placed() >= since + count, 30, f"{count} orders placed")
+
+    def gateway_log_size(self) -> int:
+        return (self.log_dir / "gateway.log").stat().st_size
+
+    def gateway_answers(self, status: int, since: int) -> int:
+        """How many requests the gateway answered with `status` since its log was `since` bytes
+        long, read from the metrics line it writes for every request."""
+        with (self.log_dir / "gateway.log").open("rb") as log:
+            log.seek(since)
+            lines = log.read().splitlines()
+        answered = 0
+        for line in lines:
+            if b'"StatusCode"' not in line:
+                continue
+            try:
+                document = json.loads(line)
+            except ValueError:
+                continue
+            answered += document.get("Service") == "gateway" and document.get("StatusCode") == status
+        return answered
+
+    def keep_down_until_shoppers_meet_it(self, since: int, probes: int) -> None:
+        """Wait until the gateway has answered a shopper (beyond the test's own `probes`) with 503
+        since its log was `since` bytes long: however fast the machine, the fault reaches the sale."""
+        wait_until(
+            lambda: self.gateway_answers(503, since) > probes, 30, "a shopper answered 503 during the fault"
+        )
 
     def sale(self, fault: Callable[[int], None], workdir: Path) -> Sale:
         """A short sale of fresh hot products; `fault(orders before the sale)` runs meanwhile."""

@@ -21,10 +21,12 @@ def test_products_killed_and_restarted_mid_sale(fault_stack, tmp_path):
 
     def kill_products(orders_before: int) -> None:
         fault_stack.wait_for_orders(5, since=orders_before)
+        log_size = fault_stack.gateway_log_size()
         products.kill()
         gone = requests.get(f"{fault_stack.gateway}/categories", timeout=10)
         assert gone.status_code == 503, gone.text
         assert gone.headers.get("Retry-After")
+        fault_stack.keep_down_until_shoppers_meet_it(log_size, probes=1)
         products.start()
 
     result = fault_stack.sale(kill_products, tmp_path)
@@ -38,10 +40,12 @@ def test_orders_killed_and_restarted_mid_sale(fault_stack, tmp_path):
 
     def kill_orders(orders_before: int) -> None:
         fault_stack.wait_for_orders(5, since=orders_before)
+        log_size = fault_stack.gateway_log_size()
         orders.kill()
         gone = requests.get(f"{fault_stack.gateway}/orders", headers=shopper, timeout=10)
         assert gone.status_code == 503, gone.text
         assert gone.headers.get("Retry-After")
+        fault_stack.keep_down_until_shoppers_meet_it(log_size, probes=1)
         orders.start()
 
     result = fault_stack.sale(kill_orders, tmp_path)
