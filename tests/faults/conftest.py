@@ -213,9 +213,10 @@ class FaultStack:
             answered += document.get("Service") == "gateway" and document.get("StatusCode") == status
         return answered
 
-    def keep_down_until_shoppers_meet_it(self, since: int, probes: int) -> None:
-        """Wait until the gateway has answered a shopper (beyond the test's own `probes`) with 503
-        since its log was `since` bytes long: however fast the machine, the fault reaches the sale."""
+    def wait_until_shoppers_meet_it(self, since: int, probes: int) -> None:
+        """Keep a fault on until the gateway has answered a shopper (beyond the test's own
+        `probes`) with 503 since its log was `since` bytes long: however fast the machine, or
+        however well retries absorb the fault, it reaches the sale."""
         wait_until(
             lambda: self.gateway_answers(503, since) > probes, 30, "a shopper answered 503 during the fault"
         )

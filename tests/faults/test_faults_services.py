@@ -26,7 +26,7 @@ def test_products_killed_and_restarted_mid_sale(fault_stack, tmp_path):
         gone = requests.get(f"{fault_stack.gateway}/categories", timeout=10)
         assert gone.status_code == 503, gone.text
         assert gone.headers.get("Retry-After")
-        fault_stack.keep_down_until_shoppers_meet_it(log_size, probes=1)
+        fault_stack.wait_until_shoppers_meet_it(log_size, probes=1)
         products.start()
 
     result = fault_stack.sale(kill_products, tmp_path)
@@ -45,7 +45,7 @@ def test_orders_killed_and_restarted_mid_sale(fault_stack, tmp_path):
         gone = requests.get(f"{fault_stack.gateway}/orders", headers=shopper, timeout=10)
         assert gone.status_code == 503, gone.text
         assert gone.headers.get("Retry-After")
-        fault_stack.keep_down_until_shoppers_meet_it(log_size, probes=1)
+        fault_stack.wait_until_shoppers_meet_it(log_size, probes=1)
         orders.start()
 
     result = fault_stack.sale(kill_orders, tmp_path)

@@ -17,7 +17,7 @@ from .conftest import StackOptions
 pytestmark = pytest.mark.integration
 FAULT_STACK = StackOptions(dynamodb_proxy=True)
 THROTTLED_SHARE = 0.3
-THROTTLED_REQUESTS = 40
+THROTTLED_REQUESTS = 25
 THROTTLED = Canned(
     400,
     json.dumps(
@@ -39,9 +39,11 @@ def test_dynamodb_throttling_mid_sale(fault_stack, tmp_path):
 
     def throttle(orders_before: int) -> None:
         fault_stack.wait_for_orders(5, since=orders_before)
+        log_size = fault_stack.gateway_log_size()
         proxy.before = _throttle_some
         try:
             assert proxy.wait_for_canned(THROTTLED_REQUESTS, timeout=15), len(proxy.canned)
+            fault_stack.wait_until_shoppers_meet_it(log_size, probes=0)
         finally:
             proxy.reset()
 
