@@ -23,6 +23,7 @@ from deploy_harness import (
     Planned,
     find_terraform,
     plan_everything,
+    result_of,
 )
 
 
@@ -53,3 +54,15 @@ def planned(terraform_binary: str) -> Iterator[dict[str, Future[Planned]]]:
                 )
                 for compute, emulator in emulators.items()
             }
+
+
+@pytest.fixture(scope="session")
+def shop(planned: dict[str, Future[Planned]]) -> Deployment:
+    """The ECS deployment with every service root applied from the plan test_deploy_plan checked.
+
+    Every test module that needs an applied shop shares this one; test_deploy_teardown.py, which
+    sorts last, destroys it.
+    """
+    deployment = result_of(planned, "ecs").deployment
+    deployment.apply_service_roots()
+    return deployment

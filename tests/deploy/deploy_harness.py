@@ -267,6 +267,21 @@ class Deployment:
     def state(self, root: str) -> list[str]:
         return self.run(root, "state", "list").stdout.split()
 
+    def client(self, service: str):
+        """A boto3 client of this deployment's emulator."""
+        return boto3.client(
+            service, endpoint_url=self.emulator.endpoint_url, region_name=REGION, **BOTO_CREDENTIALS
+        )
+
+    def apply_service_roots(self) -> None:
+        """Apply each team's saved plan; the roots depend on the platform only, never on one another."""
+        with ThreadPoolExecutor(max_workers=len(SERVICE_ROOTS)) as pool:
+            list(
+                pool.map(
+                    lambda root: self.run(root, "apply", "-input=false", "-no-color", "tfplan"), SERVICE_ROOTS
+                )
+            )
+
     def outputs(self, root: str) -> dict:
         return {
             name: value["value"]

@@ -1,8 +1,9 @@
 """The apply rehearsal (compute = "ecs"): the platform, then each team's root, applied to moto's server;
-the services under gunicorn on the tables Terraform made; one team's release; then nothing left.
+the services under gunicorn on the tables Terraform made; one team's release.
 
-The tests run in file order on one applied shop: the journey and the release plan first, the destroy
-last. The platform was applied by the `planned` fixture, from the plan that test_deploy_plan checks.
+The applied shop is conftest's `shop`, shared by every module that needs one; test_deploy_teardown.py
+destroys it last. The platform was applied by the `planned` fixture, from the plan that
+test_deploy_plan checks.
 """
 
 from __future__ import annotations
@@ -14,20 +15,16 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from decimal import Decimal
 
-import boto3
 import pytest
 import requests
 from code_truths import code_table_specs
 from deploy_harness import (
-    CREDENTIALS,
-    PLATFORM,
     REGION,
     ROOTS,
     SERVICE_ROOTS,
     Deployment,
     changed_addresses,
     emulator_drift_removed,
-    result_of,
 )
 
 from devstack import DevKeys, ServiceProcess, StackEnvironment, free_port, mint_service_token, run_seed
@@ -37,31 +34,6 @@ TIMEOUT = 10
 TABLE_PREFIX = "shopsmart-production-"  # the example variables' environment
 SERVICE_TABLES = {"products": "products", "cart": "carts", "orders": "orders"}
 TEAMS = {"products": "catalogue", "cart": "cart", "orders": "checkout"}  # the example variables' teams
-
-
-@pytest.fixture(scope="module")
-def shop(planned) -> Deployment:
-    """The ECS deployment with every service root applied from the plan test_deploy_plan checked."""
-    deployment = result_of(planned, "ecs").deployment
-    with ThreadPoolExecutor(max_workers=len(SERVICE_ROOTS)) as pool:
-        # The teams' roots depend on the platform only, never on one another.
-        list(
-            pool.map(
-                lambda root: deployment.run(root, "apply", "-input=false", "-no-color", "tfplan"),
-                SERVICE_ROOTS,
-            )
-        )
-    return deployment
-
-
-def dynamodb(deployment: Deployment):
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=deployment.emulator.endpoint_url,
-        region_name=REGION,
-        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +68,7 @@ def services(
 
 
 def test_each_root_applied_its_own_tagged_table_and_nothing_else_made_tables(shop: Deployment) -> None:
-    client = dynamodb(shop)
+    client = shop.client("dynamodb")
     assert sorted(client.list_tables()["TableNames"]) == sorted(
         TABLE_PREFIX + t for t in SERVICE_TABLES.values()
     )
@@ -156,7 +128,7 @@ def test_a_shopper_buys_through_the_services_on_the_terraform_tables(
     assert after["inventory_count"] == product["inventory_count"] - 2
     assert requests.get(f"{cart}/cart", headers=shopper, timeout=TIMEOUT).json()["items"] == []
     # The order is in the orders table Terraform made, where the services found it.
-    stored = dynamodb(shop).get_item(
+    stored = shop.client("dynamodb").get_item(
         TableName=f"{TABLE_PREFIX}orders", Key={"OrderID": {"S": order["order_id"]}}
     )
     assert stored["Item"]["Status"]["S"] == "CONFIRMED"
@@ -183,12 +155,3 @@ def test_releasing_cart_plans_changes_in_carts_root_alone(shop: Deployment) -> N
     }, released
     for root in ("services/products", "services/orders"):
         assert changed_addresses(emulator_drift_removed(plans[root])) == {}, root
-
-
-def test_destroying_every_root_leaves_nothing(shop: Deployment) -> None:
-    with ThreadPoolExecutor(max_workers=len(SERVICE_ROOTS)) as pool:
-        list(pool.map(shop.destroy, SERVICE_ROOTS))
-    shop.destroy(PLATFORM)
-    for root in ROOTS:
-        assert shop.state(root) == [], root
-    assert dynamodb(shop).list_tables()["TableNames"] == []
