@@ -25,9 +25,15 @@ class StaleVersion(PreconditionFailed):
     """The product changed since the version the caller last read."""
 
 
+def split_evenly(total: int, shards: int) -> list[int]:
+    """`total` units over `shards` shards, the first ones holding one more when it does not divide."""
+    share, left_over = divmod(total, shards)
+    return [share + (1 if shard < left_over else 0) for shard in range(shards)]
+
+
 @dataclass(frozen=True)
 class Product:
-    """One product of the catalogue; `version` grows with every change and is its ETag.
+    """One product of the catalogue; `version` grows with every change of its own item.
 
     A hot product's stock is split over `stock_shards` items (`shard_stock`, as read);
     `inventory_count` is always the whole stock.
@@ -48,10 +54,24 @@ class Product:
 
     @property
     def etag(self) -> str:
+        """The strong ETag: what an admin's `If-Match` says they saw.
+
+        A sale from shard 0 (or of an unsplit product) moves the version, but one from another
+        shard writes only that shard's item. So a split product's ETag also carries the stock it
+        shows: an edit based on a read from before any sale is refused, instead of writing the
+        units sold back onto the shelf.
+        """
+        if self.stock_shards > 1:
+            return f'"{self.version}.{self.inventory_count}"'
         return f'"{self.version}"'
 
     def changed(self, changes: dict[str, Any], now: str) -> Product:
-        return replace(self, **changes, version=self.version + 1, updated_at=now)
+        """The product with `changes`; new stock of a split product is spread evenly over its shards."""
+        updated = replace(self, **changes, version=self.version + 1, updated_at=now)
+        if self.stock_shards > 1 and updated.inventory_count != self.inventory_count:
+            stock = split_evenly(updated.inventory_count, self.stock_shards)
+            updated = replace(updated, shard_stock=tuple(stock))
+        return updated
 
 
 def utc_now() -> str:

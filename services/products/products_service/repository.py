@@ -29,7 +29,6 @@ from dynamo_common.batch import ProgressCallback
 from dynamo_common.transactions import CONDITION_FAILED
 from products_service import table as attr
 from products_service.catalogue import Product, ProductExists, ProductNotFound, utc_now
-from products_service.stock_shards import split_evenly
 from service_kit.problems import Conflict
 
 MAX_WRITE_ATTEMPTS = 5
@@ -185,21 +184,13 @@ class ProductRepository:
     def replace(self, current: Product, updated: Product) -> bool:
         """Write `updated` if the stored product is still `current`; False when it changed.
 
-        A split product's new stock is spread evenly over its shards, and each shard takes the
-        new price, on condition that no shard's stock moved since it was read.
+        Each shard of a split product takes `updated`'s stock and price, on condition that no
+        shard's stock moved since `current` was read.
         """
-        shard_writes: list[dict[str, Any]] = []
-        if current.stock_shards > 1:
-            stock = (
-                split_evenly(updated.inventory_count, current.stock_shards)
-                if updated.inventory_count != current.inventory_count
-                else list(current.shard_stock)
-            )
-            updated = replace(updated, shard_stock=tuple(stock))
-            shard_writes = [
-                self._set_shard(current, shard, stock[shard], updated.price, updated.updated_at)
-                for shard in range(1, current.stock_shards)
-            ]
+        shard_writes = [
+            self._set_shard(current, shard, updated.shard_stock[shard], updated.price, updated.updated_at)
+            for shard in range(1, current.stock_shards)
+        ]
         put = {
             "Put": {
                 "TableName": self.table_name,

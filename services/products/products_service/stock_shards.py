@@ -20,10 +20,10 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from dynamo_common import DynamoError
+from products_service.catalogue import Product, split_evenly
 from service_kit.problems import Conflict, Problem
 
 if TYPE_CHECKING:
-    from products_service.catalogue import Product
     from products_service.repository import ProductRepository
 
 MAX_SHARDS = 16
@@ -39,12 +39,6 @@ class ShardsOnlyGrow(Conflict):
     """A product's stock cannot be split over fewer shards than it already has."""
 
     slug = "shards-only-grow"
-
-
-def split_evenly(total: int, shards: int) -> list[int]:
-    """`total` units over `shards` shards, the first ones holding one more when it does not divide."""
-    share, left_over = divmod(total, shards)
-    return [share + (1 if shard < left_over else 0) for shard in range(shards)]
 
 
 def pick_shards(quantity: int, shards: int, stock: Sequence[int] | None) -> ShardTakes:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from products_service import stock_shards
+from products_service.catalogue import split_evenly
 from products_service.internal_api import HOT_WATCH_EXTENSION, RESERVATIONS_EXTENSION
 from products_service.reservations import StockPosition, shard_ledger, stock_ledger
-from products_service.stock_shards import HotProductWatch, pick_shards, split_evenly
+from products_service.stock_shards import HotProductWatch, pick_shards
 
 SHARDS = "/products/{}/stock-shards"
 
@@ -107,8 +111,8 @@ def test_reservations_take_from_shards_and_give_back_to_the_same_ones(
     assert stock_ledger_of(ledger) == StockPosition(current=6, reserved=2, sold=2)
 
 
-def stock_ledger_of(ledger) -> StockPosition:
-    whole = [position for (pid, _), position in ledger().items() if pid == "teapot"]
+def stock_ledger_of(ledger, product_id: str = "teapot") -> StockPosition:
+    whole = [position for (pid, _), position in ledger().items() if pid == product_id]
     return StockPosition(*(sum(getattr(p, name) for p in whole) for name in ("current", "reserved", "sold")))
 
 
@@ -154,6 +158,54 @@ def test_restock_and_price_change_reach_every_shard(hot_teapot, client, admin, r
         reserved = reserve(f"order-{number}", teapot=1)
         assert reserved.status_code == 201
         assert reserved.json["items"][0]["unit_price"] == "25.00"
+
+
+class FirstPickIs(random.Random):
+    """Randomness whose first pick of a shard is `shard`, so a test can sell from the shard it names."""
+
+    def __init__(self, shard: int) -> None:
+        super().__init__()
+        self.shard = shard
+
+    def randrange(self, *args, **kwargs) -> int:
+        return self.shard
+
+
+@pytest.mark.parametrize("shard", range(4))
+def test_an_edit_read_before_a_sale_from_any_shard_is_refused(
+    make_product, split, client, admin, reserve, ledger, app, monkeypatch, shard
+):
+    """The issue's sequence: 40 units over 4 shards, read, sell 2, restock to 45 with the old ETag."""
+    make_product(product_id="kettle", inventory_count=40)
+    assert split("kettle", 4).status_code == 200
+    seen = client.get("/products/kettle")
+    assert seen.json["inventory_count"] == 40
+    monkeypatch.setattr(stock_shards, "random", FirstPickIs(shard))
+    assert reserve("order-1", kettle=2).status_code == 201
+    [line] = app.extensions[RESERVATIONS_EXTENSION].find("order-1").lines
+    assert line.takes == ((shard, 2),)
+
+    now = client.get("/products/kettle")
+    assert now.headers["ETag"] != seen.headers["ETag"]
+    for stale_edit in ({"inventory_count": 45}, {"price": "25.00"}):
+        refused = client.patch(
+            "/products/kettle", json=stale_edit, headers={**admin, "If-Match": seen.headers["ETag"]}
+        )
+        assert refused.status_code == 412, refused.json
+    assert now.json["inventory_count"] == 38
+
+    restocked = client.patch(
+        "/products/kettle", json={"inventory_count": 45}, headers={**admin, "If-Match": now.headers["ETag"]}
+    )
+    assert restocked.status_code == 200, restocked.json
+    assert restocked.headers["ETag"] == client.get("/products/kettle").headers["ETag"]
+    position = stock_ledger_of(ledger, "kettle")
+    assert position == StockPosition(current=45, reserved=2, sold=0)
+
+
+def test_the_etag_of_an_unsplit_product_is_its_version(make_product, client):
+    make_product(product_id="mug")
+    assert client.get("/products/mug").headers["ETag"] == '"1"'
 
 
 def test_deleting_a_split_product_deletes_its_shards(hot_teapot, client, admin, ledger):
