@@ -8,6 +8,7 @@ sold per product).
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -464,3 +465,68 @@ def test_a_dependency_down_gives_503_with_retry_after_and_reserves_nothing(shop,
     assert again.status_code == 201, again.text
     assert shop.stock(product) == 3
     assert shop.ledger(product) == StockPosition(current=3, reserved=0, sold=2)
+
+
+def test_restocks_with_if_match_racing_buyers_cancels_and_returns_keep_every_shard_exact(
+    shop, dynamo_client, dynamo_settings
+):
+    """Admins restock a split product by what they read (If-Match) while shoppers buy it and cancel
+    or return what they bought. Every restock that lands added exactly the units the admin meant,
+    one read before the storm is refused after it, and each shard's ledger stays exact."""
+    product = shop.product(stock=40)
+    shop.split(product, 4)
+    admin = shop.auth_headers("admin-" + uuid.uuid4().hex[:8], groups=["admin"])
+    before_the_storm = requests.get(f"{shop.products}/products/{product}", timeout=TIMEOUT)
+    shoppers = unique("restock-race")
+    users = [shop.user(shoppers) for _ in range(24)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda user: shop.add(user, product, 2), users))
+    units_per_restock = 3
+    restocks: Counter[int] = Counter()
+    counting = threading.Lock()
+    storm_over = threading.Event()
+
+    def restock_while_the_storm_lasts(_: int) -> None:
+        while not storm_over.is_set() or not restocks[200]:
+            seen = requests.get(f"{shop.products}/products/{product}", timeout=TIMEOUT)
+            changed = requests.patch(
+                f"{shop.products}/products/{product}",
+                json={"inventory_count": seen.json()["inventory_count"] + units_per_restock},
+                headers={**admin, "If-Match": seen.headers["ETag"]},
+                timeout=TIMEOUT,
+            )
+            assert changed.status_code in (200, 412), changed.text
+            with counting:
+                restocks[changed.status_code] += 1
+
+    def buy_then_maybe_cancel(number_and_user: tuple[int, dict[str, str]]) -> int:
+        number, user = number_and_user
+        bought = shop.checkout(user)
+        if bought.status_code == 201 and number % 3 == 0:
+            assert shop.cancel(user, bought.json()["order_id"]).status_code == 200
+        return bought.status_code
+
+    with ThreadPoolExecutor(max_workers=2) as admins:
+        restocking = [admins.submit(restock_while_the_storm_lasts, n) for n in range(2)]
+        try:
+            statuses = Counter(storm(buy_then_maybe_cancel, enumerate(users)))
+        finally:
+            storm_over.set()
+        for admin_loop in restocking:
+            admin_loop.result(timeout=TIMEOUT * 3)
+
+    assert set(statuses) <= {201, 409} and statuses[201] > 0, statuses
+    assert restocks[200] > 0, restocks
+    stale = requests.patch(
+        f"{shop.products}/products/{product}",
+        json={"inventory_count": before_the_storm.json()["inventory_count"] + units_per_restock},
+        headers={**admin, "If-Match": before_the_storm.headers["ETag"]},
+        timeout=TIMEOUT,
+    )
+    assert stale.status_code == 412, stale.text
+    placed = 40 + units_per_restock * restocks[200]
+    report = audit(dynamo_client, dynamo_settings, {product: placed}, shoppers, held_timeout_seconds=0)
+    assert report.clean, (report, restocks, statuses)
+    assert report.shards_audited == 3
+    position = shop.ledger(product)
+    assert position.reserved == 0 and position.current + position.sold == placed, position
