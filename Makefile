@@ -63,7 +63,23 @@ token: $(STAMP) ## Print a local token: make token USER=alice [GROUPS=admin]
 seed: $(STAMP) ## Add the shipped catalogue to the running local stack (SYNTHETIC=N for N generated)
 	@$(BIN)/python -m devstack seed $(if $(SYNTHETIC),--synthetic $(SYNTHETIC))
 
-test: lint unit integration browser faults images deploy-check ## Every tier: lint, unit, integration, browser, faults, images, deploy-check
+# Two lanes side by side, one per core: the tiers that drive a shop from Python (unit, integration,
+# browser) stream to the terminal; images, deploy-check and faults (podman, Terraform, a stack of
+# their own) write to a log that is shown whole when they end. Each lane runs its tiers in order.
+LANE_LOG := test-artifacts/lane-images-deploy-faults.log
+test: lint ## Every tier: lint, then unit, integration, browser beside images, deploy-check, faults
+	@mkdir -p $(dir $(LANE_LOG))
+	@# Both lanes may install with apt; they do it one after the other, before the lanes start.
+	scripts/ensure-chromium
+	scripts/ensure-podman
+	@echo "make test: images, deploy-check and faults run beside the other tiers (log: $(LANE_LOG))"
+	@started=$$SECONDS; \
+	( $(MAKE) --no-print-directory images deploy-check faults > $(LANE_LOG) 2>&1; \
+	  echo "lane images, deploy-check, faults: exit $$? after $$((SECONDS - started)) s" >> $(LANE_LOG) ) & lane=$$!; \
+	$(MAKE) --no-print-directory unit integration browser; status=$$?; \
+	echo "lane unit, integration, browser: exit $$status after $$((SECONDS - started)) s"; \
+	wait $$lane; cat $(LANE_LOG); \
+	[ $$status -eq 0 ] && tail -1 $(LANE_LOG) | grep -q ': exit 0 after'
 
 lint: $(STAMP) ## ruff: lint and formatting
 	$(BIN)/ruff check .
