@@ -20,6 +20,15 @@ def post_order(client, headers, key, version):
     return client.post("/orders", headers={**headers, "Idempotency-Key": key}, json={"cart_version": version})
 
 
+def test_an_integer_python_refuses_to_read_is_400(client, alice, cart):
+    cart.lines["alice"] = [CartLine("tea", 1)]
+    body = '{"cart_version": "v1.x", "n": ' + "9" * 5000 + "}"
+    response = client.post(
+        "/orders", data=body, content_type="application/json", headers={**alice, "Idempotency-Key": "k1"}
+    )
+    assert response.status_code == 400 and response.content_type == PROBLEM
+
+
 def test_a_checkout_without_a_cart_version_is_422(client, alice, cart):
     cart.lines["alice"] = [CartLine("tea", 1)]
     response = client.post("/orders", headers={**alice, "Idempotency-Key": "k1"})
