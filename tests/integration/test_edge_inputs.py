@@ -116,6 +116,25 @@ def test_deeply_nested_json_is_400_everywhere(gateway: Gateway):
     assert gateway.call("POST", "/auth/dev-token", json={"user_id": "alice"}).status_code == 200
 
 
+def test_an_integer_python_refuses_to_read_is_400_everywhere(gateway: Gateway):
+    # Over 4,300 digits Python's JSON reader raises a plain ValueError, not a JSONDecodeError.
+    huge = b"9" * 5000
+    json_type = {"Content-Type": "application/json"}
+    guest = {GUEST_HEADER: gateway.guest(), **json_type}
+    shopper = {**gateway.shopper(), **json_type}
+    for path, headers in [
+        ("/cart/items", guest),
+        ("/cart/merge", {**shopper, GUEST_HEADER: gateway.guest()}),
+        ("/orders", {**shopper, "Idempotency-Key": unique("key")}),
+        ("/products", {**gateway.admin(), **json_type}),
+        ("/auth/dev-token", json_type),
+    ]:
+        assert_problem(gateway.call("POST", path, data=b'{"quantity": ' + huge + b"}", headers=headers), 400)
+    assert_problem(
+        gateway.call("PUT", "/cart/items/p1", data=b'{"quantity": ' + huge + b"}", headers=guest), 400
+    )
+
+
 # --- Ids -------------------------------------------------------------------------------------
 
 

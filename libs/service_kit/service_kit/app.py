@@ -10,6 +10,7 @@ from flask_smorest import Api, Blueprint
 
 from dynamo_common import DynamoSettings, make_client
 from service_kit.api_docs import SharedProblems, decimal_as_string, register_problem_responses
+from service_kit.arguments import ShopParser
 from service_kit.auth import TOKEN_VERIFIER_EXTENSION, TokenVerifier
 from service_kit.errors import refuse_overlong_urls, register_error_handlers
 from service_kit.health import ReadinessCheck, register_health
@@ -58,6 +59,13 @@ class ShopApi(Api):
         merged["extra_plugins"] = [*merged.get("extra_plugins", ()), SharedProblems()]
         super().init_app(app, spec_kwargs=merged)
         self.ma_plugin.converter.add_attribute_function(decimal_as_string)
+
+    def register_blueprint(self, blp: Blueprint, *, parameters: Any = None, **options: Any) -> None:
+        """Register `blp`, which must be a ShopBlueprint: a plain one would read JSON bodies with
+        webargs' own parser, for which a 5,000-digit integer is a 500."""
+        if not isinstance(blp.ARGUMENTS_PARSER, ShopParser):
+            raise TypeError(f"Blueprint {blp.name!r} must be a service_kit ShopBlueprint.")
+        super().register_blueprint(blp, parameters=parameters, **options)
 
     def register_legacy_alias(self, blueprint: Blueprint, legacy_prefix: str) -> None:
         """Serve an already registered `blueprint` at its old prefix too, documented as deprecated.

@@ -13,12 +13,12 @@ import pytest
 from flask import Flask, current_app
 from flask.testing import FlaskClient
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from moto import mock_aws
 
 from dynamo_common import InvalidCursor, KeySchema, TableSpec, Throttled, Unavailable, to_item
 from service_kit.app import DYNAMODB_EXTENSION, ENV_PREFIX, init_dynamodb, init_service, load_config
+from service_kit.arguments import ShopBlueprint
 from service_kit.auth import admin_required, current_caller, service_required, user_required
 from service_kit.problems import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE
 
@@ -43,8 +43,8 @@ class Readiness:
             raise self.failure
 
 
-def widgets_blueprint() -> Blueprint:
-    blp = Blueprint("widgets", __name__)
+def widgets_blueprint() -> ShopBlueprint:
+    blp = ShopBlueprint("widgets", __name__)
 
     @blp.route("/widgets")
     class Widgets(MethodView):

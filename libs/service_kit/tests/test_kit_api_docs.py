@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from service_kit.api_docs import problem_responses
 from service_kit.app import init_service, load_config
+from service_kit.arguments import ShopBlueprint
 from service_kit.problems import PROBLEM_CONTENT_TYPE
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -22,8 +22,8 @@ class ParcelSchema(Schema):
     label = fields.String()
 
 
-def parcels_blueprint() -> Blueprint:
-    blp = Blueprint("parcels", __name__)
+def parcels_blueprint() -> ShopBlueprint:
+    blp = ShopBlueprint("parcels", __name__)
 
     @blp.route("/parcels")
     class Parcels(MethodView):

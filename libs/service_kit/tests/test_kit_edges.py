@@ -155,3 +155,24 @@ def test_a_chunked_body_over_the_limit_is_413_not_cut(client, assert_problem):
     assert_problem(chunked(json.dumps({"name": "w" * (1024 * 1024)}).encode()), 413)
     small = chunked(b'{"name": "w"}')
     assert small.status_code == 201 and small.json["name"] == "w"
+
+
+# Python refuses to read an integer of more than 4,300 digits with a plain ValueError, which is
+# not a JSONDecodeError: it must still be a 400, never the unexpected-error handler's 500.
+HUGE_INTEGER = "9" * 5000
+
+
+def test_an_integer_python_refuses_to_read_is_a_400(client, assert_problem):
+    body = '{"name": "w", "quantity": ' + HUGE_INTEGER + "}"
+    problem = assert_problem(client.post("/widgets", data=body, content_type="application/json"), 400)
+    assert problem["detail"] == "The request body is not valid JSON."
+    assert client.post("/widgets", json={"name": "w", "quantity": 10**4000}).status_code == 201
+
+
+def test_a_blueprint_without_the_shop_parser_is_refused(make_app):
+    from flask_smorest import Blueprint as PlainBlueprint
+
+    app = make_app()
+    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    with pytest.raises(TypeError, match="ShopBlueprint"):
+        api.register_blueprint(PlainBlueprint("plain", __name__))

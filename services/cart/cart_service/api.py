@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from cart_service.cart import (
     BoughtItem,
@@ -49,6 +48,7 @@ from cart_service.schemas import (
     MergeResultSchema,
 )
 from service_kit.api_docs import problem_responses, response_links
+from service_kit.arguments import ShopBlueprint
 from service_kit.auth import current_user, service_required, user_required
 from service_kit.guests import guest_tokens, presented_guest_token, verify_guest_token
 from service_kit.problems import NotFound, ServiceUnavailable, Unauthorized
@@ -70,8 +70,8 @@ LINE_LINKS = {
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-cart = Blueprint("cart", __name__, description="The caller's own cart")
-internal = Blueprint(
+cart = ShopBlueprint("cart", __name__, description="The caller's own cart")
+internal = ShopBlueprint(
     "internal", __name__, url_prefix=INTERNAL_V1_PREFIX, description="For other ShopSmart services only"
 )
 

@@ -18,12 +18,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from service_kit.cart_version import SeenLine, encode_cart_version
+from service_kit.cart_version import MAX_LINES, MAX_QUANTITY, SeenLine, encode_cart_version
 from service_kit.identifiers import is_valid_id
 from service_kit.problems import Conflict, NotFound, ValidationFailed
 
-MAX_QUANTITY = 99
-MAX_LINES = 50
 MAX_WRITE_ATTEMPTS = 5
 # Ten tabs merging one guest cart at once must all end well; each lost race means a re-read.
 MAX_MERGE_ATTEMPTS = 10

@@ -69,6 +69,18 @@ def test_malformed_json_is_400(client, alice, expect_problem, method):
     expect_problem(response, 400)
 
 
+@pytest.mark.parametrize(
+    ("method", "path"), [("post", "/cart/items"), ("put", "/cart/items/p1"), ("post", "/cart/merge")]
+)
+def test_an_integer_python_refuses_to_read_is_400(client, alice, new_guest, expect_problem, method, path):
+    # Over 4,300 digits Python's JSON reader raises a plain ValueError, not a JSONDecodeError.
+    body = '{"product_id": "p1", "quantity": ' + "9" * 5000 + "}"
+    callers = [{**alice, **new_guest()}] if path == "/cart/merge" else [alice, new_guest()]
+    for headers in callers:
+        response = getattr(client, method)(path, data=body, content_type="application/json", headers=headers)
+        expect_problem(response, 400)
+
+
 def test_add_creates_a_line_then_adds_to_it(client, alice, products):
     products.add("p1")
     first = add(client, alice, "p1", 2)

@@ -8,7 +8,6 @@ from typing import Any, TypeVar
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from dynamo_common import CursorCodec
 from orders_service.checkout import Checkout
@@ -23,6 +22,7 @@ from orders_service.schemas import (
     OrderSchema,
 )
 from service_kit.api_docs import problem_responses, response_links
+from service_kit.arguments import ShopBlueprint
 from service_kit.auth import current_user, user_required
 from service_kit.guests import presented_guest_token
 from service_kit.problems import PROBLEM_CONTENT_TYPE, Unauthorized
@@ -39,7 +39,7 @@ GUEST_CHECKOUT_REFUSED = "Sign in to check out; your cart is kept."
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-orders = Blueprint("orders", __name__, description="The caller's orders")
+orders = ShopBlueprint("orders", __name__, description="The caller's orders")
 
 
 def _checkout() -> Checkout:

@@ -3,8 +3,12 @@ fake cart and products services."""
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import timedelta
 from decimal import Decimal
+
+import pytest
 
 from orders_service.api import CHECKOUT_EXTENSION, REPOSITORY_EXTENSION
 from orders_service.checkout import Checkout, CheckoutSettings
@@ -18,6 +22,38 @@ PROBLEM = "application/problem+json"
 
 def post_order(client, headers, key, version):
     return client.post("/orders", headers={**headers, "Idempotency-Key": key}, json={"cart_version": version})
+
+
+def test_an_integer_python_refuses_to_read_is_400(client, alice, cart):
+    cart.lines["alice"] = [CartLine("tea", 1)]
+    body = '{"cart_version": "v1.x", "n": ' + "9" * 5000 + "}"
+    response = client.post(
+        "/orders", data=body, content_type="application/json", headers={**alice, "Idempotency-Key": "k1"}
+    )
+    assert response.status_code == 400 and response.content_type == PROBLEM
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        # The issue's forged seen price: products answered 409 with old_price -1.00, which orders
+        # could not read, so the order stayed PENDING and the cart held.
+        [["tea", 1, "-1", ""]],
+        [["tea", 1e400, "4.50", ""]],
+        [["tea", 1, "4.505", ""]],
+        [["tea", 100, "4.50", ""]],
+        [["tea\n", 1, "4.50", ""]],
+    ],
+)
+def test_a_forged_cart_version_is_422_before_anything_is_written(app, client, alice, cart, stock, forged):
+    cart.lines["alice"] = [CartLine("tea", 1)]
+    stock.stock["tea"] = 5
+    token = "v1." + base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+    response = post_order(client, alice, "k1", token)
+    assert response.status_code == 422 and response.content_type == PROBLEM
+    assert "cart_version" in response.json["errors"]["json"]
+    assert app.extensions[REPOSITORY_EXTENSION].get(order_id_for("alice", "k1")) is None
+    assert cart.holder("alice") is None and stock.reserve_calls == 0
 
 
 def test_a_checkout_without_a_cart_version_is_422(client, alice, cart):

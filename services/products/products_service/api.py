@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from dynamo_common import CursorCodec
 from products_service.catalogue import new_product, update_product
@@ -23,6 +22,7 @@ from products_service.schemas import (
 )
 from products_service.stock_shards import split_product
 from service_kit.api_docs import problem_responses, response_links
+from service_kit.arguments import ShopBlueprint
 from service_kit.auth import admin_required
 from service_kit.identifiers import is_valid_id
 from service_kit.problems import ValidationFailed
@@ -44,8 +44,8 @@ IF_MATCH_PARAMETER = {
     "schema": {"type": "string", "minLength": 1},
 }
 
-products = Blueprint("products", __name__, description="The catalogue")
-categories = Blueprint("categories", __name__, description="Categories in use")
+products = ShopBlueprint("products", __name__, description="The catalogue")
+categories = ShopBlueprint("categories", __name__, description="Categories in use")
 
 
 def _repository() -> ProductRepository:

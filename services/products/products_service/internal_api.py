@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from products_service.api import REPOSITORY_EXTENSION
 from products_service.internal_schemas import (
@@ -32,6 +31,7 @@ from products_service.reservations import (
 )
 from products_service.stock_shards import split_when_hot
 from service_kit.api_docs import problem_responses
+from service_kit.arguments import ShopBlueprint
 from service_kit.auth import service_required
 from service_kit.identifiers import ID_RULE, is_valid_id
 from service_kit.problems import PROBLEM_CONTENT_TYPE, ValidationFailed
@@ -43,7 +43,7 @@ SERVICE_ONLY = [{"bearerAuth": []}]
 # The version is part of the path: a breaking change is served as v2 beside v1 (see the README).
 INTERNAL_V1_PREFIX = f"{INTERNAL_PREFIX}/v1"
 
-internal = Blueprint(
+internal = ShopBlueprint(
     "internal", __name__, url_prefix=INTERNAL_V1_PREFIX, description="Stock reservations (services only)"
 )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -10,14 +9,12 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from products_service.stock_shards import MAX_SHARDS
 from service_kit.identifiers import id_validator
+from service_kit.money import MAX_PRICE, PRICE_PATTERN, is_price_text
 
 MAX_IDS_PER_REQUEST = 100
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 MAX_INVENTORY = 1_000_000
-PRICE_PATTERN = r"^[0-9]{1,6}(\.[0-9]{1,2})?$"
-# ASCII digits only: Python's Decimal would also read "1_000" and other scripts' digits.
-_PRICE_TEXT = re.compile(PRICE_PATTERN)
 
 
 def _positive_cents(value: Decimal) -> None:
@@ -26,8 +23,8 @@ def _positive_cents(value: Decimal) -> None:
     exponent = value.as_tuple().exponent
     if not isinstance(exponent, int) or exponent < -2:
         raise ValidationError("Must have at most 2 decimal places.")
-    if value >= Decimal("1000000"):
-        raise ValidationError("Must be less than 1000000.")
+    if value >= MAX_PRICE:
+        raise ValidationError(f"Must be less than {MAX_PRICE}.")
 
 
 def _category_name(value: str) -> None:
@@ -48,7 +45,7 @@ class Price(fields.Decimal):
         )
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal | None:
-        if isinstance(value, bool) or (isinstance(value, str) and not _PRICE_TEXT.fullmatch(value)):
+        if isinstance(value, bool) or (isinstance(value, str) and not is_price_text(value)):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
 

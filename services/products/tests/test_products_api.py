@@ -55,6 +55,11 @@ def test_malformed_json_is_400(client, admin):
     assert_problem(response, 400)
 
 
+def test_an_integer_python_refuses_to_read_is_400(client, admin):
+    body = '{"name": "Teapot", "price": "1.00", "category": "Kitchen", "inventory_count": ' + "9" * 5000 + "}"
+    assert_problem(client.post("/products", data=body, content_type="application/json", headers=admin), 400)
+
+
 def test_missing_required_fields_are_named(client, admin):
     body = assert_problem(client.post("/products", json={}, headers=admin), 422)
     assert set(body["errors"]["json"]) == {"name", "price", "category", "inventory_count"}
