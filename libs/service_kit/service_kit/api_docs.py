@@ -82,3 +82,31 @@ def response_links(status: int, links: dict[str, tuple[str, str, str]]) -> dict[
         for name, (path, method, parameter) in links.items()
     }
     return {"responses": {status: {"links": documented}}}
+
+
+IF_NONE_MATCH_PARAMETER = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "description": "ETags of copies already held; when one is current the answer is 304 with no body.",
+    "schema": {"type": "string", "minLength": 1},
+}
+
+
+def conditional_get(blueprint: Blueprint) -> Callable[[F], F]:
+    """Documents a cacheable read's 304 answer (see service_kit.http_cache); `ConditionalReads`
+    adds its `If-None-Match` parameter."""
+    return blueprint.alt_response(HTTPStatus.NOT_MODIFIED, response=HTTPStatus.NOT_MODIFIED.name)
+
+
+class ConditionalReads(BasePlugin):
+    """Documents `If-None-Match` on every operation that can answer 304, beside the parameters
+    its arguments already document (a `doc(parameters=...)` would replace those)."""
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        for operation in (operations or {}).values():
+            responses = operation.get("responses", {})
+            if HTTPStatus.NOT_MODIFIED in responses or str(int(HTTPStatus.NOT_MODIFIED)) in responses:
+                operation.setdefault("parameters", []).append(dict(IF_NONE_MATCH_PARAMETER))

@@ -9,12 +9,18 @@ from flask import Flask
 from flask_smorest import Api, Blueprint
 
 from dynamo_common import DynamoSettings, make_client
-from service_kit.api_docs import SharedProblems, decimal_as_string, register_problem_responses
+from service_kit.api_docs import (
+    ConditionalReads,
+    SharedProblems,
+    decimal_as_string,
+    register_problem_responses,
+)
 from service_kit.arguments import ShopParser
 from service_kit.auth import TOKEN_VERIFIER_EXTENSION, TokenVerifier
 from service_kit.errors import refuse_overlong_urls, register_error_handlers
 from service_kit.health import ReadinessCheck, register_health
 from service_kit.http import ClientSettings, ServiceClient, ServiceCredential
+from service_kit.http_cache import answer_conditional_requests
 from service_kit.identifiers import ID_CONVERTER, IdConverter, id_parameter_schema
 from service_kit.observability import configure_logging, install_request_observability
 from service_kit.problems import ProblemSchema
@@ -56,7 +62,7 @@ class ShopApi(Api):
 
     def init_app(self, app: Flask, *, spec_kwargs: dict[str, Any] | None = None) -> None:
         merged = {**self._spec_kwargs, **(spec_kwargs or {})}
-        merged["extra_plugins"] = [*merged.get("extra_plugins", ()), SharedProblems()]
+        merged["extra_plugins"] = [*merged.get("extra_plugins", ()), SharedProblems(), ConditionalReads()]
         super().init_app(app, spec_kwargs=merged)
         self.ma_plugin.converter.add_attribute_function(decimal_as_string)
 
@@ -96,7 +102,8 @@ def load_config(app: Flask, defaults: Mapping[str, Any], overrides: Mapping[str,
 
 
 def init_service(app: Flask, service_name: str, readiness_check: ReadinessCheck) -> ShopApi:
-    """Wire logging, request ids, metrics, problem+json errors, token checks and health."""
+    """Wire logging, request ids, metrics, problem+json errors, token checks, conditional GETs and
+    health."""
     configure_logging(service_name, app.config["LOG_LEVEL"])
     app.config.setdefault("API_TITLE", f"ShopSmart {service_name}")
     # Routes name their ids `<id:...>`: a segment that is not an id never reaches a view.
@@ -111,6 +118,7 @@ def init_service(app: Flask, service_name: str, readiness_check: ReadinessCheck)
     refuse_overlong_urls(app)
     guard_request_bodies(app)
     keep_private_answers_private(app)
+    answer_conditional_requests(app)
     if app.config["JWKS_URL"]:
         app.extensions[TOKEN_VERIFIER_EXTENSION] = TokenVerifier(
             app.config["JWKS_URL"], app.config["JWT_ISSUER"], app.config["JWT_AUDIENCE"]

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from service_kit.guests import GUEST_TOKEN_HEADER
+from service_kit.http_cache import carries_credential
 from service_kit.problems import BadRequest
 
 MAX_JSON_DEPTH = 32
@@ -26,7 +26,6 @@ MAX_JSON_DEPTH = 32
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*(?:"|\\?\Z)', re.DOTALL)
 _NOT_A_BRACKET = re.compile(rb"[^\[\]{}]+")
 _OPENING = frozenset(b"[{")
-_CREDENTIAL_HEADERS = ("Authorization", GUEST_TOKEN_HEADER)
 
 
 def nests_deeper_than(body: bytes, limit: int) -> bool:
@@ -76,8 +75,6 @@ def keep_private_answers_private(app: Flask) -> None:
 
     @app.after_request
     def no_store_for_callers(response: Response) -> Response:
-        if "Cache-Control" not in response.headers and any(
-            request.headers.get(name) for name in _CREDENTIAL_HEADERS
-        ):
+        if "Cache-Control" not in response.headers and carries_credential():
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway import DEFAULT_FRONTEND_DIR, create_app
+from gateway.front_door import SHOP_FILE_CACHING
 
 
 def test_the_page_is_served_at_the_root(client):
@@ -13,7 +14,7 @@ def test_the_page_is_served_at_the_root(client):
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     assert b"<title>ShopSmart</title>" in response.data
-    assert "no-cache" in response.headers["Cache-Control"]
+    assert response.headers["Cache-Control"] == SHOP_FILE_CACHING.cache_control
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
 
 
@@ -33,6 +34,9 @@ def test_a_file_is_revalidated_cheaply(client):
     again = client.get("/app.js", buffered=True, headers={"If-None-Match": first.headers["ETag"]})
 
     assert again.status_code == 304
+    assert again.get_data() == b""
+    assert not first.headers["ETag"].startswith("W/")
+    assert "public" in again.headers["Cache-Control"]
 
 
 @pytest.mark.parametrize(

@@ -21,15 +21,21 @@ from products_service.schemas import (
     StockShardsSchema,
 )
 from products_service.stock_shards import split_product
-from service_kit.api_docs import problem_responses, response_links
+from service_kit.api_docs import conditional_get, problem_responses, response_links
 from service_kit.arguments import ShopBlueprint
 from service_kit.auth import admin_required
+from service_kit.http_cache import SharedCaching, caching_headers
 from service_kit.identifiers import is_valid_id
 from service_kit.problems import ValidationFailed
 
 REPOSITORY_EXTENSION = "products.repository"
 CURSOR_EXTENSION = "products.cursors"
-CATEGORIES_MAX_AGE_SECONDS = 30
+# How stale a shared cache may serve the catalogue: the stock a page shows may be seconds old,
+# because the checkout, not the page, decides whether stock is left. A revalidation after
+# max-age costs one read and, unchanged, a 304 without a body.
+PRODUCT_CACHING = SharedCaching(max_age=5, stale_while_revalidate=30)
+LISTING_CACHING = SharedCaching(max_age=10, stale_while_revalidate=30)
+CATEGORIES_CACHING = SharedCaching(max_age=30, stale_while_revalidate=60)
 ADMIN_ONLY = [{"bearerAuth": []}]  # documented per write; auth is checked before the body
 PRODUCT_LINKS = {
     "GetProduct": ("/products/{product_id}", "get", "product_id"),
@@ -76,10 +82,13 @@ class Products(MethodView):
     @products.arguments(ProductListArgsSchema, location="query")
     @products.response(200, ProductPageSchema)
     @problem_responses(products, 400)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """A page of products: all, one category (name order), or up to 100 by id."""
+    @conditional_get(products)
+    def get(self, args: dict[str, Any]) -> Any:
+        """A page of products: all, one category (name order), or up to 100 by id; shared caches
+        may keep it (`Cache-Control`, an ETag of the page, 304 to a matching `If-None-Match`)."""
         if "ids" in args:
-            return {"items": _repository().many(_parse_ids(args["ids"])), "next_cursor": None}
+            page = {"items": _repository().many(_parse_ids(args["ids"])), "next_cursor": None}
+            return page, caching_headers(LISTING_CACHING)
         category = args.get("category")
         scope = f"products?category={category}" if category else "products"
         start_key = _cursors().decode(args.get("cursor"), scope)
@@ -87,7 +96,8 @@ class Products(MethodView):
             items, last_key = _repository().in_category(category, args["limit"], start_key)
         else:
             items, last_key = _repository().page(args["limit"], start_key)
-        return {"items": items, "next_cursor": _cursors().encode(last_key, scope)}
+        page = {"items": items, "next_cursor": _cursors().encode(last_key, scope)}
+        return page, caching_headers(LISTING_CACHING)
 
     @admin_required
     @products.arguments(ProductCreateSchema)
@@ -105,10 +115,12 @@ class Products(MethodView):
 class ProductById(MethodView):
     @products.response(200, ProductSchema)
     @problem_responses(products, 404)
+    @conditional_get(products)
     def get(self, product_id: str) -> Any:
-        """One product, with its version as ETag."""
+        """One product, with its ETag (304 to a matching `If-None-Match`); shared caches may keep
+        it for seconds, so the stock shown may be that old; the checkout decides."""
         product = _repository().get(product_id)
-        return product, {"ETag": product.etag}
+        return product, caching_headers(PRODUCT_CACHING, product.etag)
 
     @admin_required
     @products.arguments(ProductUpdateSchema)
@@ -147,7 +159,8 @@ class ProductStockShards(MethodView):
 @categories.route("/categories")
 class Categories(MethodView):
     @categories.response(200, CategoryListSchema)
+    @conditional_get(categories)
     def get(self) -> Any:
         """The categories that hold products, by name."""
         items = [{"name": name, "product_count": count} for name, count in _repository().categories()]
-        return {"items": items}, {"Cache-Control": f"public, max-age={CATEGORIES_MAX_AGE_SECONDS}"}
+        return {"items": items}, caching_headers(CATEGORIES_CACHING)
