@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack.keys import LOCAL_AUDIENCE, LOCAL_ISSUER
+from devstack.keys import LOCAL_AUDIENCE, LOCAL_ISSUER, LOCAL_SERVICE_CLIENT_ID
 from dynamo_common.client import DEFAULT_REGION
 
 TABLE_PREFIX = "SHOPSMART_TABLE_PREFIX"
@@ -17,6 +17,7 @@ JWT_ISSUER = "SHOPSMART_JWT_ISSUER"
 JWT_AUDIENCE = "SHOPSMART_JWT_AUDIENCE"
 CURSOR_SECRET = "SHOPSMART_CURSOR_SECRET"  # noqa: S105 - a variable name, not a secret
 SERVICE_TOKEN = "SHOPSMART_SERVICE_TOKEN"  # noqa: S105 - a variable name, not a secret
+SERVICE_CLIENT_ID = "SHOPSMART_SERVICE_CLIENT_ID"
 GUEST_TOKEN_SECRET = "SHOPSMART_GUEST_TOKEN_SECRET"  # noqa: S105 - a variable name, not a secret
 DEV_SIGN_IN = "SHOPSMART_DEV_SIGN_IN"
 DEV_SIGNING_KEY_DIR = "SHOPSMART_DEV_SIGNING_KEY_DIR"
@@ -76,6 +77,7 @@ class StackEnvironment:
                 JWKS_URL: self.jwks_url,
                 JWT_ISSUER: LOCAL_ISSUER,
                 JWT_AUDIENCE: LOCAL_AUDIENCE,
+                SERVICE_CLIENT_ID: LOCAL_SERVICE_CLIENT_ID,
                 CURSOR_SECRET: self.cursor_secret,
                 SERVICE_TOKEN: self.service_token,
                 GUEST_TOKEN_SECRET: self.guest_token_secret,
