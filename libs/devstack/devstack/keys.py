@@ -79,7 +79,7 @@ def ensure_dev_keys(directory: Path | None = None) -> DevKeys:
             serialization.NoEncryption(),
         )
         _create_private_file(private_key_path, pem)
-    private_key = _load_private_key(private_key_path)
+    private_key = load_private_key(private_key_path)
     jwk = _public_jwk(private_key)
     jwks = json.dumps({"keys": [jwk]}, indent=2) + "\n"
     jwks_path = directory / JWKS_FILE
@@ -125,7 +125,7 @@ def mint_token(
         claims.update({"client_id": client_id, "username": user_id})
     if scope := " ".join(scopes):
         claims["scope"] = scope
-    private_key = _load_private_key(keys.private_key_path)
+    private_key = load_private_key(keys.private_key_path)
     return jwt.encode(claims, private_key, algorithm=ALGORITHM, headers={"kid": keys.kid})
 
 
@@ -170,7 +170,7 @@ def _b64url_uint(value: int) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def _load_private_key(path: Path) -> rsa.RSAPrivateKey:
+def load_private_key(path: Path) -> rsa.RSAPrivateKey:
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise TypeError(f"{path} does not hold an RSA private key")

@@ -14,6 +14,7 @@ from service_kit.problems import NotFound
 from service_kit.routes import INTERNAL_PREFIX
 
 UPSTREAMS_EXTENSION = "gateway.upstreams"
+SIGN_IN_ORIGINS_EXTENSION = "gateway.sign_in_origins"
 FORWARDED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 FILE_METHODS = frozenset({"GET", "HEAD"})
 INDEX_FILE = "index.html"
@@ -23,12 +24,13 @@ FORWARDED_PROTO_HEADER = "X-Forwarded-Proto"
 _REPLACED_HEADERS = frozenset(
     name.lower() for name in (REQUEST_ID_HEADER, FORWARDED_FOR_HEADER, FORWARDED_PROTO_HEADER)
 )
-# The page loads nothing from elsewhere, so the browser may refuse anything that tries to.
+# The page loads nothing from elsewhere, so the browser may refuse anything that tries to; it
+# talks to one other party, its OpenID provider, while signing in (the origins of /config.json).
+PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'; connect-src 'self'{sign_in}"
+)
 PAGE_SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-        "frame-ancestors 'none'; form-action 'self'"
-    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
@@ -95,4 +97,8 @@ def _shop_file(name: str) -> Response:
     # Revalidated on every load (the ETag makes that cheap), so an edited file shows at once.
     response.cache_control.no_cache = True
     response.headers.update(PAGE_SECURITY_HEADERS)
+    origins = current_app.extensions.get(SIGN_IN_ORIGINS_EXTENSION, ())
+    response.headers["Content-Security-Policy"] = PAGE_POLICY.format(
+        sign_in="".join(f" {origin}" for origin in origins)
+    )
     return response
