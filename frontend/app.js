@@ -10,7 +10,7 @@ import { refreshCartCount } from "./js/cart-count.js";
 import { fill, h, heading } from "./js/dom.js";
 import { describeMerge, mergeGuestCart, storedGuestToken } from "./js/guest.js";
 import { showNotice } from "./js/notice.js";
-import { currentSession, isAdmin, onSessionChange } from "./js/session.js";
+import { currentSession, isAdmin, onSessionChange, restoreSession } from "./js/session.js";
 import { renderAccount } from "./js/views/account.js";
 import { renderAdmin, renderEditProduct, renderNewProduct } from "./js/views/admin.js";
 import { renderCart } from "./js/views/cart.js";
@@ -90,8 +90,21 @@ async function mergeLeftoverGuestCart() {
   if (note) showNotice(note, { tone: outcome.error ? "error" : "info" });
 }
 
-onSessionChange(() => {
+/** Right after signing in: the guest's cart moves into the user's before any page shows it. */
+async function mergeAtSignIn(accessToken) {
+  const outcome = await mergeGuestCart(accessToken);
+  const note = describeMerge(outcome);
+  if (note) showNotice(note, { tone: outcome.error ? "error" : "info" });
+}
+
+const returnTo = await restoreSession({ beforeSignIn: mergeAtSignIn });
+if (returnTo && returnTo !== location.hash) history.replaceState(null, "", returnTo);
+// A refreshed token changes no page; signing in or out redraws the header and the view.
+let signedInAs = currentSession()?.userId ?? null;
+onSessionChange((session) => {
   renderHeader();
+  if ((session?.userId ?? null) === signedInAs) return;
+  signedInAs = session?.userId ?? null;
   render();
 });
 window.addEventListener("hashchange", render);

@@ -17,6 +17,7 @@ import pytest
 
 from devstack import (
     SERVICES,
+    BackgroundServer,
     DevKeys,
     DevstackError,
     DynamoDBLocal,
@@ -29,6 +30,8 @@ from devstack import (
     mint_service_token,
     shop_tables,
 )
+from devstack.local_cognito import LocalCognito
+from devstack.services import GATEWAY
 from dynamo_common import DynamoSettings, create_tables, make_client
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -52,21 +55,43 @@ class ServiceStack:
         self._environment = environment
         self._log_dir = log_dir
         self.running: dict[str, ServiceProcess] = {}
-        self.extras: list[ServiceProcess] = []
+        self.extras: list[BackgroundServer] = []
 
     @classmethod
-    def on_free_ports(cls, settings: DynamoSettings, keys: DevKeys, log_dir: Path) -> ServiceStack:
+    def on_free_ports(
+        cls,
+        settings: DynamoSettings,
+        keys: DevKeys,
+        log_dir: Path,
+        sign_in: Callable[[str], LocalCognito] | None = None,
+    ) -> ServiceStack:
+        """The stack's environment; with `sign_in` (shop URL → a started provider), the services
+        verify the provider's tokens and get their own from it, and the gateway serves its settings."""
+        service_urls = {spec.name: f"http://127.0.0.1:{free_port()}" for spec in SERVICES}
+        identity: dict[str, Any] = {"jwks_url": keys.jwks_url, "service_token": mint_service_token(keys)}
+        provider = None
+        if sign_in is not None:
+            provider = sign_in(service_urls[GATEWAY])
+            identity = {
+                "jwks_url": provider.jwks_url,
+                "issuer": provider.issuer,
+                "service_token_url": provider.token_url,
+                "service_client_secret": provider.service_client_secret,
+                "web_config": provider.web_config(service_urls[GATEWAY]),
+            }
         environment = StackEnvironment(
             endpoint_url=settings.endpoint_url or "",
             table_prefix=settings.table_prefix,
-            jwks_url=keys.jwks_url,
             cursor_secret=secrets.token_urlsafe(32),
-            service_token=mint_service_token(keys),
             dev_signing_key_dir=keys.directory,
             region=settings.region,
-            service_urls={spec.name: f"http://127.0.0.1:{free_port()}" for spec in SERVICES},
+            service_urls=service_urls,
+            **identity,
         )
-        return cls(environment, log_dir)
+        stack = cls(environment, log_dir)
+        if provider is not None:
+            stack.extras.append(provider)
+        return stack
 
     @property
     def variables(self) -> dict[str, str]:
@@ -180,15 +205,26 @@ def dynamo_client(dynamo_settings: DynamoSettings) -> Any:
 
 
 @pytest.fixture(scope="session")
+def sign_in_provider() -> Callable[[str], LocalCognito] | None:
+    """None: the services verify tokens minted with the development key (`auth_headers`). A tier
+    that signs in through a real OpenID provider (the browser tier) overrides this with a
+    function starting one for the shop's URL."""
+    return None
+
+
+@pytest.fixture(scope="session")
 def start_service(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     dynamo_settings: DynamoSettings,
     signing_keys: DevKeys,
+    sign_in_provider: Callable[[str], LocalCognito] | None,
 ) -> Iterator[Callable[[str], str]]:
     """`start_service(name)` → the service's base URL; it runs under gunicorn until the session
     ends, and services are stopped in the reverse of the order they started."""
-    stack = ServiceStack.on_free_ports(dynamo_settings, signing_keys, tmp_path_factory.mktemp("logs"))
+    stack = ServiceStack.on_free_ports(
+        dynamo_settings, signing_keys, tmp_path_factory.mktemp("logs"), sign_in_provider
+    )
     request.config.stash[_STACK] = stack
     yield stack.start
     stack.stop_all()

@@ -1,7 +1,7 @@
 // Every call to the shop's API: JSON in and out, the signed-in user's token, and errors turned
 // into ApiError with the service's own words (RFC 9457 problem+json `detail`).
 
-import { currentSession, signOut } from "./session.js";
+import { currentSession, forgetSession } from "./session.js";
 
 const REQUEST_TIMEOUT_MS = 35_000;
 
@@ -64,8 +64,8 @@ export async function request(method, path, { json, headers = {}, token } = {}) 
 
   const problem = data && typeof data === "object" ? data : { title: response.statusText, detail: fallbackDetail(response.status) };
   if (response.status === 401 && session) {
-    // The token expired or the keys changed: sign out so the page offers to sign in again.
-    signOut();
+    // The token expired or the keys changed: forget it so the page offers to sign in again.
+    forgetSession();
     problem.detail = "Your sign-in has expired. Please sign in again.";
   }
   throw new ApiError({ status: response.status, problem, headers: response.headers });

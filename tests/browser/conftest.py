@@ -14,7 +14,7 @@ import re
 import shutil
 import subprocess
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,9 @@ from typing import Any
 import pytest
 import requests
 from playwright.sync_api import Browser, Error, Page, expect, sync_playwright
+
+from devstack.keys import DevKeys, mint_token
+from devstack.local_cognito import LocalCognito
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "browser"
@@ -41,6 +44,8 @@ ACTION_TIMEOUT_MS = 15_000
 API_TIMEOUT = 20  # seconds
 ADMIN_GROUP = "admin"
 SHOP_IMAGE = "/images/products/books-atlas-of-the-world.svg"  # shipped in frontend/
+# The page renews a minute before expiry (oidc-client-ts's default), so 15 s after signing in.
+ACCESS_TOKEN_TTL_SECONDS = 75
 
 expect.set_options(timeout=ACTION_TIMEOUT_MS)
 
@@ -151,6 +156,41 @@ class ShopApi:
 
 
 @pytest.fixture(scope="session")
+def sign_in_provider(
+    signing_keys: DevKeys, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], LocalCognito]:
+    """The browser tier signs in through the local OpenID provider, as `make run` does. Its access
+    tokens live ACCESS_TOKEN_TTL_SECONDS, so the page refreshes them within a test's time."""
+    directory = tmp_path_factory.mktemp("sign-in")
+
+    def start(shop_url: str) -> LocalCognito:
+        provider = LocalCognito(
+            keys=signing_keys,
+            shop_urls=[shop_url],
+            log_path=directory / "sign-in.log",
+            settings_path=directory / "settings.json",
+            access_token_ttl_seconds=ACCESS_TOKEN_TTL_SECONDS,
+            cwd=REPO_ROOT,
+        )
+        provider.start()
+        return provider
+
+    return start
+
+
+@pytest.fixture(scope="session")
+def auth_headers(signing_keys: DevKeys, stack_variables: dict[str, str]) -> Callable[..., dict[str, str]]:
+    """Tokens for arranging and auditing through the API, from the provider's issuer and key."""
+    issuer = stack_variables["SHOPSMART_JWT_ISSUER"]
+
+    def headers(user_id: str, groups: Iterable[str] = (), ttl: int = 3600) -> dict[str, str]:
+        token = mint_token(user_id, groups=groups, ttl=ttl, keys=signing_keys, issuer=issuer)
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers
+
+
+@pytest.fixture(scope="session")
 def shop(start_service: Callable[[str], str], auth_headers: Callable[..., dict[str, str]]) -> ShopApi:
     """The whole stack, the gateway last (it is given the others' URLs and dev sign-in)."""
     for name in ("products", "cart", "orders"):
@@ -239,7 +279,10 @@ def snap(artifact_dir: Path) -> Callable[[Page, str], Path]:
 
 
 def sign_in(page: Page, user_id: str, *, admin: bool = False) -> None:
-    """Sign in by name with the header's form, as a person would."""
+    """Sign in as a person would: the header's "Sign in" leads to the provider's own sign-in page
+    (authorization code + PKCE), whose form takes a user name; then back in the shop."""
+    page.get_by_test_id("sign-in").click()
+    expect(page).to_have_title(re.compile("^Sign in"))
     page.get_by_label("User name").fill(user_id)
     if admin:
         page.get_by_label("Admin", exact=True).check()
@@ -249,7 +292,7 @@ def sign_in(page: Page, user_id: str, *, admin: bool = False) -> None:
 
 @pytest.fixture
 def signed_in() -> Callable[..., None]:
-    """`signed_in(page, "alice", admin=False)` signs in through the page's own form."""
+    """`signed_in(page, "alice", admin=False)` signs in through the provider's sign-in page."""
     return sign_in
 
 

@@ -23,12 +23,13 @@ from devstack.dynamodb_local import (
 from devstack.environment import StackEnvironment, configured_region, configured_table_prefix
 from devstack.errors import DevstackError
 from devstack.keys import (
+    LOCAL_ISSUER,
     ensure_cursor_secret,
     ensure_dev_keys,
     ensure_guest_token_secret,
-    mint_service_token,
     mint_token,
 )
+from devstack.local_cognito import LocalCognito
 from devstack.paths import LocalState, local_state, repo_root
 from devstack.ports import LOCALHOST, ensure_port_free
 from devstack.process import BackgroundServer
@@ -78,12 +79,23 @@ def run(args: argparse.Namespace) -> int:
     for port, owner in [(engine.port, engine.name), *((s.port, s.name) for s in services)]:
         ensure_port_free(port, owner)
     keys = ensure_dev_keys(state.dev_keys)
+    shop_url = f"http://{LOCALHOST}:{SERVICES_BY_NAME[GATEWAY].port}"
+    sign_in = LocalCognito(
+        keys=keys,
+        shop_urls=[shop_url],
+        log_path=state.log_path(LocalCognito.name),
+        settings_path=state.sign_in_settings,
+        cwd=root,
+    )
     environment = StackEnvironment(
         endpoint_url=engine.endpoint_url,
         table_prefix=configured_table_prefix(),
-        jwks_url=keys.jwks_url,
+        jwks_url=sign_in.jwks_url,
         cursor_secret=ensure_cursor_secret(state.cursor_secret),
-        service_token=mint_service_token(keys),
+        issuer=sign_in.issuer,
+        service_token_url=sign_in.token_url,
+        service_client_secret=sign_in.service_client_secret,
+        web_config=sign_in.web_config(shop_url),
         region=configured_region(),
         service_urls={spec.name: f"http://{LOCALHOST}:{spec.port}" for spec in SERVICES},
         dev_signing_key_dir=keys.directory,
@@ -94,12 +106,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         with _stop_on_signals(), contextlib.ExitStack() as stack:
             _launch(stack, engine, f"starting {engine.name} on {engine.address} ({engine.storage})")
+            _launch(stack, sign_in, f"starting the sign-in provider on {sign_in.address}")
+            # `make token` signs for this issuer while the stack runs.
+            state.issuer_file.write_text(sign_in.issuer)
+            stack.callback(state.issuer_file.unlink, missing_ok=True)
             client = engine.client(environment.region)
             with _progress(f"creating tables (prefix {environment.table_prefix!r})"):
                 create_tables(client, environment.table_prefix, shop_tables())
             if is_importable("products_service"):
                 _seed_if_empty(variables)
-            servers: list[BackgroundServer] = [engine]
+            servers: list[BackgroundServer] = [engine, sign_in]
             for spec in services:
                 service = ServiceProcess(
                     spec.name,
@@ -111,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
                 )
                 _launch(stack, service, f"starting {spec.name} on {service.address}")
                 servers.append(service)
-            _print_addresses(engine, services, state)
+            _print_addresses(engine, sign_in, services, state)
             return _watch(servers)
     except StopRequested:
         print("everything stopped", flush=True)
@@ -120,8 +136,10 @@ def run(args: argparse.Namespace) -> int:
 
 def token(args: argparse.Namespace) -> int:
     """Print a development access token for a user."""
-    keys = ensure_dev_keys(_state(args).dev_keys)
-    print(mint_token(args.user, args.groups, ttl=args.ttl, scopes=args.scopes, keys=keys))
+    state = _state(args)
+    keys = ensure_dev_keys(state.dev_keys)
+    issuer = state.issuer_file.read_text().strip() if state.issuer_file.exists() else LOCAL_ISSUER
+    print(mint_token(args.user, args.groups, ttl=args.ttl, scopes=args.scopes, keys=keys, issuer=issuer))
     return 0
 
 
@@ -223,7 +241,9 @@ def _seed_if_empty(variables: dict[str, str]) -> None:
             raise DevstackError("seeding the catalogue failed; see the lines above")
 
 
-def _print_addresses(engine: DynamoEngine, services: list[ServiceSpec], state: LocalState) -> None:
+def _print_addresses(
+    engine: DynamoEngine, sign_in: LocalCognito, services: list[ServiceSpec], state: LocalState
+) -> None:
     shop = next((spec for spec in services if spec.name == GATEWAY), None)
     headline = "ShopSmart is running:"
     if shop is not None:
@@ -232,6 +252,7 @@ def _print_addresses(engine: DynamoEngine, services: list[ServiceSpec], state: L
     lines += [f"  {spec.name:<9} http://{LOCALHOST}:{spec.port}" for spec in services]
     lines += [
         f"  {'dynamodb':<9} {engine.endpoint_url}",
+        f"  {'sign-in':<9} {sign_in.issuer} (demo shopper and demo admin one click away)",
         f"  {'logs':<9} {state.logs}/",
         "",
         "A token to call them with:  make token USER=alice GROUPS=admin",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack.keys import LOCAL_AUDIENCE, LOCAL_ISSUER
+from devstack.keys import LOCAL_AUDIENCE, LOCAL_ISSUER, LOCAL_SERVICE_CLIENT_ID
 from dynamo_common.client import DEFAULT_REGION
 
 TABLE_PREFIX = "SHOPSMART_TABLE_PREFIX"
@@ -17,6 +18,10 @@ JWT_ISSUER = "SHOPSMART_JWT_ISSUER"
 JWT_AUDIENCE = "SHOPSMART_JWT_AUDIENCE"
 CURSOR_SECRET = "SHOPSMART_CURSOR_SECRET"  # noqa: S105 - a variable name, not a secret
 SERVICE_TOKEN = "SHOPSMART_SERVICE_TOKEN"  # noqa: S105 - a variable name, not a secret
+SERVICE_CLIENT_ID = "SHOPSMART_SERVICE_CLIENT_ID"
+SERVICE_TOKEN_URL = "SHOPSMART_SERVICE_TOKEN_URL"  # noqa: S105 - a variable name, not a secret
+SERVICE_CLIENT_SECRET = "SHOPSMART_SERVICE_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
+WEB_CONFIG = "SHOPSMART_WEB_CONFIG"
 GUEST_TOKEN_SECRET = "SHOPSMART_GUEST_TOKEN_SECRET"  # noqa: S105 - a variable name, not a secret
 DEV_SIGN_IN = "SHOPSMART_DEV_SIGN_IN"
 DEV_SIGNING_KEY_DIR = "SHOPSMART_DEV_SIGNING_KEY_DIR"
@@ -54,6 +59,12 @@ class StackEnvironment:
     jwks_url: str
     cursor_secret: str
     service_token: str = ""
+    issuer: str = LOCAL_ISSUER
+    # With a sign-in provider (`make run`, the browser tier): the services get their credential by
+    # client credentials, as in AWS, and the gateway serves the web shop's sign-in settings.
+    service_token_url: str = ""
+    service_client_secret: str = ""
+    web_config: Mapping[str, str] | None = None
     region: str = DEFAULT_REGION
     service_urls: Mapping[str, str] = field(default_factory=dict)
     # Set only by the local stack: the gateway then lets the page sign in with the development key.
@@ -74,8 +85,9 @@ class StackEnvironment:
                 AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS,
                 AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS,
                 JWKS_URL: self.jwks_url,
-                JWT_ISSUER: LOCAL_ISSUER,
+                JWT_ISSUER: self.issuer,
                 JWT_AUDIENCE: LOCAL_AUDIENCE,
+                SERVICE_CLIENT_ID: LOCAL_SERVICE_CLIENT_ID,
                 CURSOR_SECRET: self.cursor_secret,
                 SERVICE_TOKEN: self.service_token,
                 GUEST_TOKEN_SECRET: self.guest_token_secret,
@@ -84,6 +96,13 @@ class StackEnvironment:
             }
         )
         variables.update({service_url_variable(name): url for name, url in self.service_urls.items()})
+        for name in (SERVICE_TOKEN_URL, SERVICE_CLIENT_SECRET, WEB_CONFIG):
+            variables.pop(name, None)
+        if self.service_token_url:
+            variables[SERVICE_TOKEN_URL] = self.service_token_url
+            variables[SERVICE_CLIENT_SECRET] = self.service_client_secret
+        if self.web_config is not None:
+            variables[WEB_CONFIG] = json.dumps(self.web_config)
         if self.dev_signing_key_dir is None:
             # Never inherited from the shell: only a stack that asks for it gets dev sign-in.
             variables.pop(DEV_SIGN_IN, None)

@@ -2,7 +2,9 @@
 (pagination cursors, guest tokens).
 
 Services verify tokens against the JWKS exactly as they verify Cognito's in AWS, so local tokens
-carry the same claims: `sub`, `cognito:groups`, `token_use` and, for service credentials, `scope`.
+are shaped as Cognito's: a user's access token names the web client in `client_id`, an ID token
+names it in `aud`, and the service credential is an access token of the services' client with the
+scope `shopsmart/internal` (`sub` = that client, as Cognito's client-credentials grant issues it).
 """
 
 from __future__ import annotations
@@ -25,15 +27,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from devstack.paths import local_state
-from service_kit.auth import GROUPS_CLAIM, INTERNAL_SCOPE
+from service_kit.auth import ACCESS_TOKEN_USE, GROUPS_CLAIM, ID_TOKEN_USE, INTERNAL_SCOPE
 
 LOCAL_ISSUER = "shopsmart-local"
+# The local app clients: the web shop's (users' tokens) and the services' (client credentials).
 LOCAL_AUDIENCE = "shopsmart"
+LOCAL_SERVICE_CLIENT_ID = "shopsmart-services"
 ALGORITHM = "RS256"
 PRIVATE_KEY_FILE = "private.pem"
 JWKS_FILE = "jwks.json"
 _KEY_BITS = 2048
-SERVICE_SUBJECT = "shopsmart-services"
 # A run of the local stack lasts at most a working week; tokens are minted afresh at each start.
 SERVICE_TOKEN_TTL_SECONDS = 7 * 24 * 3600
 
@@ -76,7 +79,7 @@ def ensure_dev_keys(directory: Path | None = None) -> DevKeys:
             serialization.NoEncryption(),
         )
         _create_private_file(private_key_path, pem)
-    private_key = _load_private_key(private_key_path)
+    private_key = load_private_key(private_key_path)
     jwk = _public_jwk(private_key)
     jwks = json.dumps({"keys": [jwk]}, indent=2) + "\n"
     jwks_path = directory / JWKS_FILE
@@ -93,28 +96,44 @@ def mint_token(
     scopes: Iterable[str] = (),
     *,
     keys: DevKeys | None = None,
+    token_use: str = ACCESS_TOKEN_USE,
+    client_id: str | None = None,
+    issuer: str = LOCAL_ISSUER,
 ) -> str:
-    """An RS256 access token for `user_id` signed with the development key (created if missing)."""
+    """A Cognito-shaped RS256 token for `user_id` signed with the development key (created if
+    missing): an access token unless `token_use` is "id".
+
+    The client is the web client, or the services' client when the internal scope is asked for:
+    Cognito grants that scope to the services' client only.
+    """
     keys = keys or ensure_dev_keys()
+    scopes = list(scopes)
+    if client_id is None:
+        client_id = LOCAL_SERVICE_CLIENT_ID if INTERNAL_SCOPE in scopes else LOCAL_AUDIENCE
     now = int(time.time())
     claims: dict[str, Any] = {
         "sub": user_id,
-        "iss": LOCAL_ISSUER,
-        "aud": LOCAL_AUDIENCE,
+        "iss": issuer,
         "iat": now,
         "exp": now + ttl,
         GROUPS_CLAIM: list(groups),
-        "token_use": "access",
+        "token_use": token_use,
     }
+    if token_use == ID_TOKEN_USE:
+        claims.update({"aud": client_id, "cognito:username": user_id})
+    else:
+        claims.update({"client_id": client_id, "username": user_id})
     if scope := " ".join(scopes):
         claims["scope"] = scope
-    private_key = _load_private_key(keys.private_key_path)
+    private_key = load_private_key(keys.private_key_path)
     return jwt.encode(claims, private_key, algorithm=ALGORITHM, headers={"kid": keys.kid})
 
 
-def mint_service_token(keys: DevKeys, ttl: int = SERVICE_TOKEN_TTL_SECONDS) -> str:
+def mint_service_token(
+    keys: DevKeys, ttl: int = SERVICE_TOKEN_TTL_SECONDS, issuer: str = LOCAL_ISSUER
+) -> str:
     """The local service credential: what Cognito's client-credentials grant issues in AWS."""
-    return mint_token(SERVICE_SUBJECT, scopes=[INTERNAL_SCOPE], ttl=ttl, keys=keys)
+    return mint_token(LOCAL_SERVICE_CLIENT_ID, scopes=[INTERNAL_SCOPE], ttl=ttl, keys=keys, issuer=issuer)
 
 
 def ensure_cursor_secret(path: Path | None = None) -> str:
@@ -151,7 +170,7 @@ def _b64url_uint(value: int) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def _load_private_key(path: Path) -> rsa.RSAPrivateKey:
+def load_private_key(path: Path) -> rsa.RSAPrivateKey:
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise TypeError(f"{path} does not hold an RSA private key")

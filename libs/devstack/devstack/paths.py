@@ -33,6 +33,16 @@ class LocalState:
         return self.directory / "guest-token-secret"
 
     @property
+    def sign_in_settings(self) -> Path:
+        """The local sign-in provider's settings (they hold the private key): owner-only."""
+        return self.directory / "sign-in.json"
+
+    @property
+    def issuer_file(self) -> Path:
+        """The running stack's token issuer, for `make token`; gone when the stack stops."""
+        return self.directory / "issuer"
+
+    @property
     def logs(self) -> Path:
         return self.directory / "logs"
 

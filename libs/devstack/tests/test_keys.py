@@ -17,6 +17,7 @@ from devstack.keys import (
     ensure_cursor_secret,
     ensure_dev_keys,
     ensure_guest_token_secret,
+    mint_service_token,
     mint_token,
 )
 
@@ -25,8 +26,13 @@ def decode(token: str, keys: DevKeys) -> dict:
     # The way services verify a file:// JWKS: read the key set, pick the key by the token's kid.
     key_set = jwt.PyJWKSet.from_json(Path(url2pathname(urlparse(keys.jwks_url).path)).read_text())
     signing_key = key_set[jwt.get_unverified_header(token)["kid"]]
+    # Access tokens, like Cognito's, name their client in `client_id` and carry no `aud`.
     return jwt.decode(
-        token, signing_key.key, algorithms=["RS256"], audience="shopsmart", issuer="shopsmart-local"
+        token,
+        signing_key.key,
+        algorithms=["RS256"],
+        issuer="shopsmart-local",
+        options={"verify_aud": False},
     )
 
 
@@ -63,6 +69,8 @@ def test_token_verifies_against_the_jwks_with_the_expected_claims(tmp_path: Path
     assert claims["sub"] == "alice"
     assert claims["cognito:groups"] == ["admin"]
     assert claims["token_use"] == "access"
+    assert (claims["client_id"], claims["username"]) == ("shopsmart", "alice")
+    assert "aud" not in claims
     assert claims["exp"] - claims["iat"] == 600
     assert abs(claims["iat"] - time.time()) < 5
     assert "scope" not in claims
@@ -75,6 +83,26 @@ def test_scopes_are_one_space_separated_claim(tmp_path: Path) -> None:
 
     assert claims["scope"] == "shopsmart/internal x"
     assert claims["cognito:groups"] == []
+    # Cognito grants the internal scope to the services' client only.
+    assert claims["client_id"] == "shopsmart-services"
+
+
+def test_an_id_token_names_the_web_client_as_its_audience(tmp_path: Path) -> None:
+    keys = ensure_dev_keys(tmp_path)
+
+    claims = decode(mint_token("alice", token_use="id", keys=keys), keys)
+
+    assert (claims["token_use"], claims["aud"], claims["cognito:username"]) == ("id", "shopsmart", "alice")
+    assert "client_id" not in claims
+
+
+def test_the_service_token_is_the_services_clients_own(tmp_path: Path) -> None:
+    keys = ensure_dev_keys(tmp_path)
+
+    claims = decode(mint_service_token(keys), keys)
+
+    assert claims["sub"] == claims["client_id"] == "shopsmart-services"
+    assert claims["scope"] == "shopsmart/internal"
 
 
 def test_an_expired_token_is_refused(tmp_path: Path) -> None:

@@ -120,11 +120,28 @@ def init_service(app: Flask, service_name: str, readiness_check: ReadinessCheck)
     keep_private_answers_private(app)
     answer_conditional_requests(app)
     if app.config["JWKS_URL"]:
-        app.extensions[TOKEN_VERIFIER_EXTENSION] = TokenVerifier(
-            app.config["JWKS_URL"], app.config["JWT_ISSUER"], app.config["JWT_AUDIENCE"]
-        )
+        app.extensions[TOKEN_VERIFIER_EXTENSION] = token_verifier(app.config)
     register_health(app, readiness_check)
     return api
+
+
+def token_verifier(config: Mapping[str, Any]) -> TokenVerifier:
+    """The verifier of users' tokens and of the services' credential.
+
+    Without the services' client id no internal call could ever be accepted, and a guessed
+    default would trust whichever client happens to carry it: the service refuses to start.
+    """
+    if not config["SERVICE_CLIENT_ID"]:
+        raise ValueError(
+            "SHOPSMART_SERVICE_CLIENT_ID is not set: it names the services' app client, whose "
+            "access tokens (scope shopsmart/internal) are the only credential internal paths accept"
+        )
+    return TokenVerifier(
+        config["JWKS_URL"],
+        config["JWT_ISSUER"],
+        user_clients=config["JWT_AUDIENCE"],
+        service_client=config["SERVICE_CLIENT_ID"],
+    )
 
 
 def init_dynamodb(app: Flask) -> tuple[Any, DynamoSettings]:

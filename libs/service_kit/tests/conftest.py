@@ -16,6 +16,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from moto import mock_aws
 
+from devstack.keys import LOCAL_SERVICE_CLIENT_ID
 from dynamo_common import InvalidCursor, KeySchema, TableSpec, Throttled, Unavailable, to_item
 from service_kit.app import DYNAMODB_EXTENSION, ENV_PREFIX, init_dynamodb, init_service, load_config
 from service_kit.arguments import ShopBlueprint
@@ -139,7 +140,12 @@ def make_app(
             load_config(
                 app,
                 {"TABLE_PREFIX": TABLE_PREFIX},
-                {"TESTING": True, "JWKS_URL": jwks_url, **overrides},
+                {
+                    "TESTING": True,
+                    "JWKS_URL": jwks_url,
+                    "SERVICE_CLIENT_ID": LOCAL_SERVICE_CLIENT_ID,
+                    **overrides,
+                },
             )
             api = init_service(app, "test", readiness)
             (handler,) = logging.getLogger("shopsmart").handlers

@@ -11,14 +11,21 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from devstack.keys import GROUPS_CLAIM, LOCAL_AUDIENCE, LOCAL_ISSUER
+from devstack.keys import GROUPS_CLAIM, LOCAL_AUDIENCE, LOCAL_ISSUER, LOCAL_SERVICE_CLIENT_ID
 from service_kit.auth import INTERNAL_SCOPE, Caller, TokenVerifier
 from service_kit.problems import Unauthorized
 
 
 def claims(**changes: Any) -> dict[str, Any]:
     now = int(time.time())
-    values = {"sub": "alice", "iss": LOCAL_ISSUER, "aud": LOCAL_AUDIENCE, "iat": now, "exp": now + 600}
+    values = {
+        "sub": "alice",
+        "iss": LOCAL_ISSUER,
+        "aud": LOCAL_AUDIENCE,
+        "token_use": "id",
+        "iat": now,
+        "exp": now + 600,
+    }
     values.update(changes)
     return {name: value for name, value in values.items() if value is not None}
 
@@ -68,8 +75,19 @@ def test_garbage_token_is_401(client, assert_problem):
         {"exp": None},
         {"sub": None},
         {"aud": None},
+        {"token_use": None},
+        {"token_use": "refresh"},
     ],
-    ids=["wrong-issuer", "wrong-audience", "expired", "no-expiry", "no-subject", "no-audience"],
+    ids=[
+        "wrong-issuer",
+        "wrong-audience",
+        "expired",
+        "no-expiry",
+        "no-subject",
+        "no-audience",
+        "no-token-use",
+        "other-token-use",
+    ],
 )
 def test_token_with_bad_claims_is_401(client, assert_problem, sign, changes):
     response = client.get("/me", headers=sign(claims(**changes)))
@@ -143,7 +161,7 @@ def test_service_credential_is_accepted_on_internal_paths(client, auth_headers):
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/me"), ("DELETE", "/admin")])
-def test_service_credential_is_403_on_public_paths(client, assert_problem, auth_headers, method, path):
+def test_service_credential_is_403_on_user_paths(client, assert_problem, auth_headers, method, path):
     headers = auth_headers("orders-service", groups=["admin"], scopes=[INTERNAL_SCOPE])
     assert_problem(client.open(path, method=method, headers=headers), 403, "forbidden")
 
@@ -180,7 +198,9 @@ def test_jwks_file_is_read_once_for_many_verifications(make_app, auth_headers, s
 
 
 def test_missing_jwks_file_is_401_not_500(tmp_path, signing_keys):
-    verifier = TokenVerifier((tmp_path / "absent.json").as_uri(), LOCAL_ISSUER, LOCAL_AUDIENCE)
+    verifier = TokenVerifier(
+        (tmp_path / "absent.json").as_uri(), LOCAL_ISSUER, LOCAL_AUDIENCE, LOCAL_SERVICE_CLIENT_ID
+    )
     token = jwt.encode(
         claims(),
         serialization.load_pem_private_key(signing_keys.private_key_path.read_bytes(), password=None),
@@ -192,13 +212,13 @@ def test_missing_jwks_file_is_401_not_500(tmp_path, signing_keys):
 
 
 def test_service_credential_is_never_an_admin_even_with_the_group():
-    caller = Caller("orders-service", groups=frozenset({"admin"}), scopes=frozenset({INTERNAL_SCOPE}))
+    caller = Caller("orders-service", groups=frozenset({"admin"}), is_service=True)
     assert caller.is_service
     assert not caller.is_admin
 
 
 def test_verifier_reads_groups_and_scopes(signing_keys, auth_headers):
-    verifier = TokenVerifier(signing_keys.jwks_url, LOCAL_ISSUER, LOCAL_AUDIENCE)
+    verifier = TokenVerifier(signing_keys.jwks_url, LOCAL_ISSUER, LOCAL_AUDIENCE, LOCAL_SERVICE_CLIENT_ID)
     token = auth_headers("ada", groups=["admin"], scopes=["a", "b"])["Authorization"].split()[1]
     caller = verifier.verify(token)
     assert (caller.subject, caller.groups, caller.scopes) == ("ada", {"admin"}, {"a", "b"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from devstack.keys import LOCAL_AUDIENCE, LOCAL_ISSUER
+from devstack.keys import LOCAL_AUDIENCE, LOCAL_ISSUER, LOCAL_SERVICE_CLIENT_ID
 from service_kit.auth import Caller, TokenVerifier, VerifiedTokens
 from service_kit.problems import Unauthorized
 
@@ -20,7 +20,7 @@ class Clock:
 
 @pytest.fixture
 def verifier(signing_keys) -> TokenVerifier:
-    return TokenVerifier(signing_keys.jwks_url, LOCAL_ISSUER, LOCAL_AUDIENCE)
+    return TokenVerifier(signing_keys.jwks_url, LOCAL_ISSUER, LOCAL_AUDIENCE, LOCAL_SERVICE_CLIENT_ID)
 
 
 def token_of(auth_headers, user: str, **options) -> str:

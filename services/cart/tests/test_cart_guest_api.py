@@ -7,10 +7,12 @@ import time
 import pytest
 
 from cart_service import create_app
+from devstack.keys import LOCAL_SERVICE_CLIENT_ID
 from service_kit.guests import GUEST_TOKEN_TTL_SECONDS, GuestTokens
 from service_kit.problems import Unauthorized
 
 GUEST_HEADER = "X-Guest-Token"
+
 GUEST_TOKEN_SECRET = "another-guest-token-secret-for-these-tests"
 
 
@@ -193,9 +195,13 @@ def test_checkout_never_reads_a_guest_cart(client, service, products, new_guest,
     assert quantities(client, guest) == {"p1": 1}
 
 
+def identity(jwks_url: str) -> dict[str, str]:
+    return {"JWKS_URL": jwks_url, "SERVICE_CLIENT_ID": LOCAL_SERVICE_CLIENT_ID}
+
+
 def test_without_a_secret_no_guest_is_issued_or_accepted(jwks_url, aws_test_environment, expect_problem):
     app = create_app(
-        {"TESTING": True, "JWKS_URL": jwks_url, "EMIT_METRICS": False, "GUEST_TOKEN_SECRET": None}
+        {"TESTING": True, **identity(jwks_url), "EMIT_METRICS": False, "GUEST_TOKEN_SECRET": None}
     )
     client = app.test_client()
     expect_problem(client.post("/cart/guest"), 503)
@@ -205,12 +211,12 @@ def test_without_a_secret_no_guest_is_issued_or_accepted(jwks_url, aws_test_envi
 
 def test_a_short_secret_is_refused_when_the_app_is_built(jwks_url, aws_test_environment):
     with pytest.raises(ValueError):
-        create_app({"TESTING": True, "JWKS_URL": jwks_url, "GUEST_TOKEN_SECRET": "short"})
+        create_app({"TESTING": True, **identity(jwks_url), "GUEST_TOKEN_SECRET": "short"})
 
 
 def test_the_secret_comes_from_the_environment(monkeypatch, aws_test_environment, jwks_url):
     monkeypatch.setenv("SHOPSMART_GUEST_TOKEN_SECRET", GUEST_TOKEN_SECRET)
-    app = create_app({"TESTING": True, "JWKS_URL": jwks_url, "EMIT_METRICS": False})
+    app = create_app({"TESTING": True, **identity(jwks_url), "EMIT_METRICS": False})
     token = app.test_client().post("/cart/guest").json["guest_token"]
     assert GuestTokens(GUEST_TOKEN_SECRET).verify(token) == token.partition(".")[0]
 

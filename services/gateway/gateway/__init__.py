@@ -16,9 +16,10 @@ from flask import Flask
 
 from devstack.keys import ensure_dev_keys
 from gateway.dev_sign_in import DEV_KEYS_EXTENSION, dev_sign_in
-from gateway.front_door import INDEX_FILE, UPSTREAMS_EXTENSION, front_door
+from gateway.front_door import INDEX_FILE, SIGN_IN_ORIGINS_EXTENSION, UPSTREAMS_EXTENSION, front_door
 from gateway.routes import PUBLIC_ROUTES
 from gateway.upstreams import Upstreams, UpstreamSettings
+from gateway.web_config import WEB_CONFIG_EXTENSION, parse_web_config, sign_in_origins, web_config
 from service_kit.app import load_config
 from service_kit.errors import refuse_overlong_urls, register_error_handlers
 from service_kit.health import register_health
@@ -44,6 +45,8 @@ DEFAULTS: dict[str, Any] = {
     "DEV_TOKEN_TTL_SECONDS": 8 * 3600,
     # Every request body of the API is a small JSON document.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # The web shop's sign-in settings (see gateway.web_config); without them nobody can sign in.
+    "WEB_CONFIG": None,
 }
 
 
@@ -74,6 +77,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             raise GatewayConfigError("DEV_SIGN_IN needs DEV_SIGNING_KEY_DIR (the development key)")
         app.extensions[DEV_KEYS_EXTENSION] = ensure_dev_keys(Path(key_dir))
         app.register_blueprint(dev_sign_in)
+    if app.config["WEB_CONFIG"]:
+        document = parse_web_config(app.config["WEB_CONFIG"])
+        app.extensions[WEB_CONFIG_EXTENSION] = document
+        app.extensions[SIGN_IN_ORIGINS_EXTENSION] = sign_in_origins(document)
+    app.register_blueprint(web_config)
     app.register_blueprint(front_door)
     return app
 

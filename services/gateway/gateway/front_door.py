@@ -15,6 +15,7 @@ from service_kit.problems import NotFound
 from service_kit.routes import INTERNAL_PREFIX
 
 UPSTREAMS_EXTENSION = "gateway.upstreams"
+SIGN_IN_ORIGINS_EXTENSION = "gateway.sign_in_origins"
 FORWARDED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 FILE_METHODS = frozenset({"GET", "HEAD"})
 INDEX_FILE = "index.html"
@@ -27,12 +28,13 @@ SHOP_FILE_CACHING = SharedCaching(max_age=60, stale_while_revalidate=300)
 _REPLACED_HEADERS = frozenset(
     name.lower() for name in (REQUEST_ID_HEADER, FORWARDED_FOR_HEADER, FORWARDED_PROTO_HEADER)
 )
-# The page loads nothing from elsewhere, so the browser may refuse anything that tries to.
+# The page loads nothing from elsewhere, so the browser may refuse anything that tries to; it
+# talks to one other party, its OpenID provider, while signing in (the origins of /config.json).
+PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'; connect-src 'self'{sign_in}"
+)
 PAGE_SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-        "frame-ancestors 'none'; form-action 'self'"
-    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
@@ -99,4 +101,8 @@ def _shop_file(name: str) -> Response:
     response = send_from_directory(current_app.config["FRONTEND_DIR"], name)
     response.headers.update(caching_headers(SHOP_FILE_CACHING))
     response.headers.update(PAGE_SECURITY_HEADERS)
+    origins = current_app.extensions.get(SIGN_IN_ORIGINS_EXTENSION, ())
+    response.headers["Content-Security-Policy"] = PAGE_POLICY.format(
+        sign_in="".join(f" {origin}" for origin in origins)
+    )
     return response
