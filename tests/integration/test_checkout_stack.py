@@ -23,8 +23,9 @@ import requests
 from devstack import ServiceProcess
 from load.audit import audit
 from load.shop import split_stock
+from products_service.reservation_model import Reservation, StockPosition
 from products_service.reservation_repository import ReservationRepository
-from products_service.reservations import Reservation, StockPosition, stock_ledger
+from products_service.reservations import stock_ledger
 from products_service.table import TABLE_SPEC as PRODUCTS_TABLE
 
 PROBLEM = "application/problem+json"

@@ -19,9 +19,9 @@ from products_service.internal_schemas import (
     ReservationSchema,
     StockProblemSchema,
 )
+from products_service.reservation_model import Reservation
 from products_service.reservation_repository import ReservationRepository
 from products_service.reservations import (
-    Reservation,
     commit,
     held_too_long,
     release,

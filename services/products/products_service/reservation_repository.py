@@ -28,7 +28,7 @@ from dynamo_common.transactions import CONDITION_FAILED
 from products_service import table as attr
 from products_service.catalogue import utc_now
 from products_service.repository import stock_in_items
-from products_service.reservations import (
+from products_service.reservation_model import (
     OutOfStock,
     PricesMoved,
     ProductsGone,

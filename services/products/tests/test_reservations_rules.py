@@ -14,8 +14,7 @@ from botocore.exceptions import ClientError
 
 from dynamo_common import to_value
 from products_service.internal_api import RESERVATIONS_EXTENSION
-from products_service.reservation_repository import ReservationRepository
-from products_service.reservations import (
+from products_service.reservation_model import (
     OutOfStock,
     Reservation,
     ReservationBusy,
@@ -23,12 +22,9 @@ from products_service.reservations import (
     ReservationNotFound,
     ReservationStatus,
     StockPosition,
-    commit,
-    release,
-    reserve,
-    return_stock,
-    stock_ledger,
 )
+from products_service.reservation_repository import ReservationRepository
+from products_service.reservations import commit, release, reserve, return_stock, stock_ledger
 from service_kit.app import DYNAMODB_EXTENSION
 
 THREADS = 8

@@ -9,7 +9,8 @@ import pytest
 from products_service import stock_shards
 from products_service.catalogue import split_evenly
 from products_service.internal_api import HOT_WATCH_EXTENSION, RESERVATIONS_EXTENSION
-from products_service.reservations import StockPosition, shard_ledger, stock_ledger
+from products_service.reservation_model import StockPosition
+from products_service.reservations import shard_ledger, stock_ledger
 from products_service.stock_shards import HotProductWatch, pick_shards
 
 SHARDS = "/products/{}/stock-shards"
