@@ -124,4 +124,7 @@ class LocalCognito(BackgroundServer):
     def _signing_jwk(self) -> dict[str, Any]:
         private_key = load_private_key(self.keys.private_key_path)
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private_key))
+        # PyJWT marks a private JWK `key_ops: ["sign"]`; the provider also verifies with it (an
+        # ID token hint at sign-out), so the key is described by `use` alone.
+        jwk.pop("key_ops", None)
         return {**jwk, "kid": self.keys.kid, "alg": "RS256", "use": "sig"}
