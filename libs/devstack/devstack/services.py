@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import importlib
 import importlib.util
 import subprocess
@@ -11,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from devstack.ports import LOCALHOST
+from devstack.ports import answers_ok
 from devstack.process import BackgroundServer
 from dynamo_common import TableSpec
 from service_kit.server import GUNICORN_LIMITS, PROBLEM_THREAD_WORKER
@@ -117,14 +116,7 @@ class ServiceProcess(BackgroundServer):
         ]
 
     def is_ready(self) -> bool:
-        connection = http.client.HTTPConnection(LOCALHOST, self.port, timeout=2)
-        try:
-            connection.request("GET", READINESS_PATH)
-            return connection.getresponse().status == http.client.OK
-        except OSError:
-            return False
-        finally:
-            connection.close()
+        return answers_ok(self.port, READINESS_PATH)
 
 
 def run_seed(env: Mapping[str, str], options: list[str]) -> int:
