@@ -30,12 +30,14 @@ class ServiceSpec:
 
 
 GATEWAY = "gateway"
+# Where `make run` serves the shop: the address the sign-in provider sends browsers back to.
+GATEWAY_PORT = 8080
 # In start order: the gateway, which serves the web shop in front of the others, comes last.
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("products", "products_service", 8001),
     ServiceSpec("cart", "cart_service", 8002),
     ServiceSpec("orders", "orders_service", 8003),
-    ServiceSpec(GATEWAY, "gateway", 8080),
+    ServiceSpec(GATEWAY, "gateway", GATEWAY_PORT),
 )
 SERVICES_BY_NAME = {service.name: service for service in SERVICES}
 
