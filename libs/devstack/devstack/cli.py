@@ -35,6 +35,7 @@ from devstack.ports import LOCALHOST, ensure_port_free
 from devstack.process import BackgroundServer
 from devstack.services import (
     GATEWAY,
+    GATEWAY_PORT,
     SERVICES,
     SERVICES_BY_NAME,
     ServiceProcess,
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     for port, owner in [(engine.port, engine.name), *((s.port, s.name) for s in services)]:
         ensure_port_free(port, owner)
     keys = ensure_dev_keys(state.dev_keys)
-    shop_url = f"http://{LOCALHOST}:{SERVICES_BY_NAME[GATEWAY].port}"
+    shop_url = f"http://{LOCALHOST}:{GATEWAY_PORT}"
     sign_in = LocalCognito(
         keys=keys,
         shop_urls=[shop_url],

@@ -156,6 +156,10 @@ const provider = new Provider(settings.issuer, {
 });
 // Served over plain HTTP on 127.0.0.1: no proxy in front, nothing to trust.
 provider.proxy = false;
+// Why a request was refused, in the log (never the tokens themselves).
+for (const event of ["end_session.error", "grant.error", "authorization.error", "server_error"]) {
+  provider.on(event, (ctx, error) => console.error(`${event}: ${error.message}`, error.cause?.message ?? ""));
+}
 
 function escape(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -7,7 +7,6 @@ shop learns where it is from the config document the gateway serves (`web_config
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import secrets
@@ -20,7 +19,7 @@ import jwt
 
 from devstack.errors import DevstackError
 from devstack.keys import LOCAL_AUDIENCE, LOCAL_SERVICE_CLIENT_ID, DevKeys, load_private_key
-from devstack.ports import LOCALHOST
+from devstack.ports import LOCALHOST, answers_ok
 from devstack.process import BackgroundServer
 
 SCRIPT = Path(__file__).with_name("local_cognito.mjs")
@@ -88,14 +87,7 @@ class LocalCognito(BackgroundServer):
         return [node, str(SCRIPT), str(self.settings_path)]
 
     def is_ready(self) -> bool:
-        connection = http.client.HTTPConnection(LOCALHOST, self.port, timeout=2)
-        try:
-            connection.request("GET", DISCOVERY_PATH)
-            return connection.getresponse().status == http.client.OK
-        except OSError:
-            return False
-        finally:
-            connection.close()
+        return answers_ok(self.port, DISCOVERY_PATH)
 
     def _write_settings(self) -> None:
         # Holds the private key and the services' client secret: owner-only, like the key's file.
@@ -124,4 +116,7 @@ class LocalCognito(BackgroundServer):
     def _signing_jwk(self) -> dict[str, Any]:
         private_key = load_private_key(self.keys.private_key_path)
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private_key))
+        # PyJWT marks a private JWK `key_ops: ["sign"]`; the provider also verifies with it (an
+        # ID token hint at sign-out), so the key is described by `use` alone.
+        jwk.pop("key_ops", None)
         return {**jwk, "kid": self.keys.kid, "alg": "RS256", "use": "sig"}

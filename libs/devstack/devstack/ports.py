@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
 
 from devstack.errors import PortInUse
@@ -39,3 +40,15 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
         return True
+
+
+def answers_ok(port: int, path: str) -> bool:
+    """True when a local server on `port` answers `GET path` with 200."""
+    connection = http.client.HTTPConnection(LOCALHOST, port, timeout=2)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().status == http.client.OK
+    except OSError:
+        return False
+    finally:
+        connection.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import importlib
 import importlib.util
 import subprocess
@@ -11,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from devstack.ports import LOCALHOST
+from devstack.ports import answers_ok
 from devstack.process import BackgroundServer
 from dynamo_common import TableSpec
 from service_kit.server import GUNICORN_LIMITS, PROBLEM_THREAD_WORKER
@@ -31,12 +30,14 @@ class ServiceSpec:
 
 
 GATEWAY = "gateway"
+# Where `make run` serves the shop: the address the sign-in provider sends browsers back to.
+GATEWAY_PORT = 8080
 # In start order: the gateway, which serves the web shop in front of the others, comes last.
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("products", "products_service", 8001),
     ServiceSpec("cart", "cart_service", 8002),
     ServiceSpec("orders", "orders_service", 8003),
-    ServiceSpec(GATEWAY, "gateway", 8080),
+    ServiceSpec(GATEWAY, "gateway", GATEWAY_PORT),
 )
 SERVICES_BY_NAME = {service.name: service for service in SERVICES}
 
@@ -117,14 +118,7 @@ class ServiceProcess(BackgroundServer):
         ]
 
     def is_ready(self) -> bool:
-        connection = http.client.HTTPConnection(LOCALHOST, self.port, timeout=2)
-        try:
-            connection.request("GET", READINESS_PATH)
-            return connection.getresponse().status == http.client.OK
-        except OSError:
-            return False
-        finally:
-            connection.close()
+        return answers_ok(self.port, READINESS_PATH)
 
 
 def run_seed(env: Mapping[str, str], options: list[str]) -> int:

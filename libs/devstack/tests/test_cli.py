@@ -73,6 +73,9 @@ def test_run_starts_the_stack_and_stops_it_in_reverse_order_on_sigterm(
     out = capsys.readouterr().out
     assert status == 0
     assert "starting moto server" in out
+    assert "starting the sign-in provider" in out
+    assert out.index("stopping fake") < out.index("stopping sign-in") < out.index("stopping moto server")
+    assert not (tmp_path / "issuer").exists(), "make token signs for the local issuer again"
     assert f"fake      http://127.0.0.1:{spec.port}" in out
     assert out.index("stopping fake") < out.index("stopping moto server")
     assert out.rstrip().endswith("everything stopped")

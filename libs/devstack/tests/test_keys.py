@@ -164,3 +164,13 @@ def test_token_command_prints_a_verifiable_token(tmp_path: Path, capsys: pytest.
     assert status == 0
     claims = decode(token, ensure_dev_keys(tmp_path / "dev-keys"))
     assert (claims["sub"], claims["cognito:groups"]) == ("bob", ["admin", "ops"])
+
+
+def test_token_command_signs_for_the_running_stacks_issuer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "issuer").write_text("http://127.0.0.1:43210\n")  # written by `make run`
+    assert main(["--state-dir", str(tmp_path), "token", "--user", "bob"]) == 0
+
+    token = capsys.readouterr().out.strip()
+    assert jwt.decode(token, options={"verify_signature": False})["iss"] == "http://127.0.0.1:43210"

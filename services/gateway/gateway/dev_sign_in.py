@@ -58,6 +58,13 @@ def issue_dev_token() -> tuple[dict[str, Any], int, dict[str, str]]:
         raise ValidationFailed("The sign-in request breaks the schema.", errors=exc.messages) from exc
     keys: DevKeys = current_app.extensions[DEV_KEYS_EXTENSION]
     ttl = int(current_app.config["DEV_TOKEN_TTL_SECONDS"])
-    token = mint_token(wanted["user_id"], sorted(set(wanted["groups"])), ttl=ttl, keys=keys)
+    # For the issuer the services trust here: the local provider's under `make run`.
+    token = mint_token(
+        wanted["user_id"],
+        sorted(set(wanted["groups"])),
+        ttl=ttl,
+        keys=keys,
+        issuer=current_app.config["JWT_ISSUER"],
+    )
     body = {"access_token": token, "token_type": "Bearer", "expires_in": ttl}
     return body, 200, {"Cache-Control": "no-store"}

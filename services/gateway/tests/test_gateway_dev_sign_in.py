@@ -18,7 +18,7 @@ def client(make_app):
 @pytest.fixture
 def verifier(jwks_url: str) -> TokenVerifier:
     """Checks tokens the way every service does."""
-    return TokenVerifier(jwks_url, "shopsmart-local", "shopsmart")
+    return TokenVerifier(jwks_url, "shopsmart-local", "shopsmart", "shopsmart-services")
 
 
 def test_a_shopper_gets_a_token_the_services_accept(client, verifier):
@@ -31,6 +31,13 @@ def test_a_shopper_gets_a_token_the_services_accept(client, verifier):
     caller = verifier.verify(body["access_token"])
     assert caller.subject == "demo-shopper"
     assert not caller.is_admin and not caller.is_service
+
+
+def test_tokens_name_the_issuer_the_services_trust(make_app, jwks_url):
+    client = make_app(DEV_SIGN_IN=True, JWT_ISSUER="http://127.0.0.1:9999").test_client()
+    token = client.post(SIGN_IN, json={"user_id": "demo-shopper"}).json["access_token"]
+    verifier = TokenVerifier(jwks_url, "http://127.0.0.1:9999", "shopsmart", "shopsmart-services")
+    assert verifier.verify(token).subject == "demo-shopper"
 
 
 def test_an_admin_gets_the_admin_group(client, verifier):
