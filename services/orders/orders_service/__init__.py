@@ -23,7 +23,8 @@ DEFAULTS: dict[str, Any] = {
     "PRODUCTS_URL": "http://127.0.0.1:8001",
     "CART_URL": "http://127.0.0.1:8002",
     "CHECKOUT_LEASE_SECONDS": 30,
-    "REPLAY_WAIT_SECONDS": 10,
+    # A replay waits for a checkout in flight about one dependency call's read timeout at most.
+    "REPLAY_WAIT_SECONDS": 3,
     "RECOVERY_INTERVAL_SECONDS": 0,
     # Stock held longer than this by an order that is gone or FAILED is released by recovery.
     "RESERVATION_SWEEP_AGE_SECONDS": DEFAULT_SWEEP_AGE_SECONDS,
