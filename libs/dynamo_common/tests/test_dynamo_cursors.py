@@ -91,3 +91,44 @@ def test_non_base64_is_refused(codec, cursor):
 def test_signed_value_that_is_not_a_key_is_refused(codec, payload):
     with pytest.raises(InvalidCursor, match="does not hold a key"):
         codec.decode(codec.encode(payload, SCOPE), SCOPE)  # type: ignore[arg-type]
+
+
+def test_a_cursor_names_the_key_that_signed_it():
+    from dynamo_common.signing import key_id_of
+
+    cursor = CursorCodec("cursor-secret").encode(KEY, SCOPE)
+    assert cursor.partition(".")[0] == key_id_of(b"cursor-secret")
+    assert CursorCodec("another-secret").encode(KEY, SCOPE).partition(".")[0] != key_id_of(b"cursor-secret")
+
+
+def test_during_a_rotation_cursors_of_the_previous_secret_are_still_accepted():
+    old = CursorCodec("old-secret")
+    rotating = CursorCodec("new-secret", previous_secret="old-secret")
+    issued_before = old.encode(KEY, SCOPE)
+    assert rotating.decode(issued_before, SCOPE) == KEY
+    issued_now = rotating.encode(KEY, SCOPE)
+    assert CursorCodec("new-secret").decode(issued_now, SCOPE) == KEY  # the new secret signs
+    with pytest.raises(InvalidCursor):
+        CursorCodec("new-secret").decode(issued_before, SCOPE)  # rotation over: the old one is gone
+    with pytest.raises(InvalidCursor):
+        rotating.decode(CursorCodec("a-third-secret").encode(KEY, SCOPE), SCOPE)
+
+
+def test_a_cursor_under_a_known_key_id_but_another_secret_is_refused():
+    forged = CursorCodec("forger").encode(KEY, SCOPE)
+    _, _, body = forged.partition(".")
+    real_id = CursorCodec("cursor-secret").encode(KEY, SCOPE).partition(".")[0]
+    with pytest.raises(InvalidCursor):
+        CursorCodec("cursor-secret").decode(f"{real_id}.{body}", SCOPE)
+
+
+def test_a_cursor_from_before_key_ids_is_still_accepted_by_its_secret():
+    import hashlib
+    import hmac
+
+    payload = json.dumps(KEY, sort_keys=True, separators=(",", ":")).encode()
+    signature = hmac.new(b"old-secret", SCOPE.encode() + b"\x00" + payload, hashlib.sha256).digest()[:16]
+    legacy = base64.urlsafe_b64encode(payload + signature).rstrip(b"=").decode()
+    assert CursorCodec("new-secret", previous_secret="old-secret").decode(legacy, SCOPE) == KEY
+    with pytest.raises(InvalidCursor):
+        CursorCodec("new-secret").decode(legacy, SCOPE)

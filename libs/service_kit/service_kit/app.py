@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask_smorest import Api, Blueprint
 
-from dynamo_common import DynamoSettings, make_client
+from dynamo_common import CursorCodec, DynamoSettings, make_client
 from service_kit.api_docs import (
     ConditionalReads,
     SharedProblems,
@@ -28,9 +29,16 @@ from service_kit.request_guards import guard_request_bodies, keep_private_answer
 
 ENV_PREFIX = "SHOPSMART"
 DYNAMODB_EXTENSION = "shopsmart.dynamodb"
+# Known to everyone who reads this file, so used only where nobody else can reach: a test, or a
+# stack whose DynamoDB runs on this machine.
+LOCAL_CURSOR_SECRET = "local-development-cursor-secret"  # noqa: S105 - public by design
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 COMMON_DEFAULTS: dict[str, Any] = {
     "TABLE_PREFIX": "shopsmart-",
+    # Signs pagination cursors; the previous secret is still accepted during a rotation.
+    "CURSOR_SECRET": None,
+    "CURSOR_PREVIOUS_SECRET": None,
     "JWKS_URL": None,
     "JWT_ISSUER": "shopsmart-local",
     "JWT_AUDIENCE": "shopsmart",
@@ -51,6 +59,10 @@ COMMON_DEFAULTS: dict[str, Any] = {
     # with Content-Length or chunked, with 413.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
 }
+
+
+class ServiceConfigError(ValueError):
+    """The configuration cannot run safely (e.g. no cursor secret outside a local run)."""
 
 
 class ShopApi(Api):
@@ -150,6 +162,32 @@ def init_dynamodb(app: Flask) -> tuple[Any, DynamoSettings]:
     client = make_client(settings)
     app.extensions[DYNAMODB_EXTENSION] = client
     return client, settings
+
+
+def is_local_run(app: Flask, settings: DynamoSettings) -> bool:
+    """A test, or a stack whose DynamoDB is on this machine (DynamoDB Local, moto's server): never
+    a deployment, where no endpoint is set and AWS's own is used."""
+    if app.testing:
+        return True
+    host = urlsplit(settings.endpoint_url).hostname if settings.endpoint_url else None
+    return host in LOCAL_HOSTS
+
+
+def init_cursors(app: Flask, settings: DynamoSettings) -> CursorCodec:
+    """The cursor codec under `CURSOR_SECRET` (and `CURSOR_PREVIOUS_SECRET` during a rotation).
+
+    Without a secret a local run uses the well-known development one; anywhere else the service
+    refuses to start, since cursors signed with a public secret could be forged by anyone.
+    """
+    secret = app.config["CURSOR_SECRET"]
+    if not secret:
+        if not is_local_run(app, settings):
+            raise ServiceConfigError(
+                f"{ENV_PREFIX}_CURSOR_SECRET is not set: outside a local run (a test, or DynamoDB on "
+                "this machine) the service will not sign cursors with a public default."
+            )
+        secret = LOCAL_CURSOR_SECRET
+    return CursorCodec(str(secret), app.config["CURSOR_PREVIOUS_SECRET"] or None)
 
 
 def service_client(app: Flask, name: str, base_url: str) -> ServiceClient:

@@ -44,3 +44,29 @@ def test_nothing_is_built_by_loading_config():
     app = Flask(__name__)
     load_config(app, {}, {"TESTING": True})
     assert app.extensions == {}
+
+
+def test_outside_a_local_run_there_is_no_default_cursor_secret():
+    import pytest
+
+    from dynamo_common import DynamoSettings
+    from service_kit.app import LOCAL_CURSOR_SECRET, ServiceConfigError, init_cursors
+
+    def app_with(**config: object) -> Flask:
+        app = Flask(__name__)
+        load_config(app, {}, config)
+        return app
+
+    in_aws = DynamoSettings(region="eu-west-1", endpoint_url=None)
+    with pytest.raises(ServiceConfigError, match="SHOPSMART_CURSOR_SECRET"):
+        init_cursors(app_with(), in_aws)
+    on_this_machine = DynamoSettings(region="eu-west-1", endpoint_url="http://127.0.0.1:8000")
+    local = init_cursors(app_with(), on_this_machine).encode({"k": 1}, "scope")
+    assert init_cursors(app_with(CURSOR_SECRET=LOCAL_CURSOR_SECRET), in_aws).decode(local, "scope") == {
+        "k": 1
+    }
+    assert init_cursors(app_with(TESTING=True), in_aws).decode(local, "scope") == {"k": 1}
+    # A rotation: the new secret signs, the previous one's cursors are still read.
+    old = init_cursors(app_with(CURSOR_SECRET="old-secret"), in_aws).encode({"k": 2}, "scope")
+    rotating = init_cursors(app_with(CURSOR_SECRET="new-secret", CURSOR_PREVIOUS_SECRET="old-secret"), in_aws)
+    assert rotating.decode(old, "scope") == {"k": 2}

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import time
+
 import pytest
 from flask import Flask
 
+from dynamo_common.signing import key_id_of
 from service_kit.guests import (
     GUEST_TOKEN_HEADER,
     GuestTokens,
@@ -15,6 +21,7 @@ from service_kit.guests import (
 from service_kit.problems import Unauthorized
 
 SECRET = "kit-guest-token-secret-kit-guest-token-secret"
+NEW_SECRET = "kit-guest-token-secret-rotated-in-a-new-one"
 
 
 @pytest.fixture
@@ -26,7 +33,34 @@ def test_an_issued_token_verifies_to_its_random_id(tokens):
     first, second = tokens.issue(), tokens.issue()
     assert first.guest_id != second.guest_id and len(first.guest_id) == 32
     assert tokens.verify(first.token) == first.guest_id
-    assert first.token.startswith(first.guest_id + ".")
+    key_id, guest_id, _, _ = first.token.split(".")
+    assert guest_id == first.guest_id and key_id == key_id_of(SECRET.encode())
+
+
+def test_during_a_rotation_tokens_of_the_previous_secret_still_verify():
+    before = GuestTokens(SECRET).issue()
+    rotating = GuestTokens(NEW_SECRET, previous_secret=SECRET)
+    assert rotating.verify(before.token) == before.guest_id
+    now = rotating.issue()
+    assert now.token.split(".")[0] == key_id_of(NEW_SECRET.encode())  # the new secret signs
+    assert GuestTokens(NEW_SECRET).verify(now.token) == now.guest_id
+    with pytest.raises(Unauthorized):
+        GuestTokens(NEW_SECRET).verify(before.token)  # rotation over: the old secret is gone
+    with pytest.raises(Unauthorized):
+        rotating.verify(GuestTokens("a-third-secret-a-third-secret-a-third").issue().token)
+
+
+def test_a_token_from_before_key_ids_verifies_under_its_secret():
+    guest_id, expires = "0" * 32, str(int(time.time()) + 60)
+    mac = hmac.new(SECRET.encode(), f"shopsmart-guest-token/v2:{guest_id}.{expires}".encode(), hashlib.sha256)
+    legacy = f"{guest_id}.{expires}.{base64.urlsafe_b64encode(mac.digest()).rstrip(b'=').decode()}"
+    assert GuestTokens(NEW_SECRET, previous_secret=SECRET).verify(legacy) == guest_id
+    with pytest.raises(Unauthorized):
+        GuestTokens(NEW_SECRET).verify(legacy)
+    # A current token with its key id cut off is not a legacy token.
+    _, _, rest = GuestTokens(SECRET).issue().token.partition(".")
+    with pytest.raises(Unauthorized):
+        GuestTokens(SECRET).verify(rest)
 
 
 def test_every_single_character_change_is_refused(tokens):

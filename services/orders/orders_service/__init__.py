@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Flask
 
-from dynamo_common import CursorCodec
 from orders_service.api import CHECKOUT_EXTENSION, CURSOR_EXTENSION, REPOSITORY_EXTENSION, orders
 from orders_service.checkout import Checkout, CheckoutSettings
 from orders_service.cli import STOCK_EXTENSION, register_cli, run_recovery
@@ -15,15 +14,15 @@ from orders_service.gateways import CartGateway, StockGateway
 from orders_service.recovery import DEFAULT_SWEEP_AGE_SECONDS, RecoveryLoop
 from orders_service.repository import OrderRepository
 from orders_service.table import TABLE_SPEC
-from service_kit.app import init_dynamodb, init_service, load_config, service_client
+from service_kit.app import init_cursors, init_dynamodb, init_service, load_config, service_client
 
 DEFAULTS: dict[str, Any] = {
     "API_TITLE": "ShopSmart orders",
-    "CURSOR_SECRET": "local-development-cursor-secret",
     "PRODUCTS_URL": "http://127.0.0.1:8001",
     "CART_URL": "http://127.0.0.1:8002",
     "CHECKOUT_LEASE_SECONDS": 30,
-    "REPLAY_WAIT_SECONDS": 10,
+    # A replay waits for a checkout in flight about one dependency call's read timeout at most.
+    "REPLAY_WAIT_SECONDS": 3,
     "RECOVERY_INTERVAL_SECONDS": 0,
     # Stock held longer than this by an order that is gone or FAILED is released by recovery.
     "RESERVATION_SWEEP_AGE_SECONDS": DEFAULT_SWEEP_AGE_SECONDS,
@@ -48,7 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[REPOSITORY_EXTENSION] = repository
     app.extensions[STOCK_EXTENSION] = stock
     app.extensions[CHECKOUT_EXTENSION] = Checkout(repository, cart, stock, checkout_settings)
-    app.extensions[CURSOR_EXTENSION] = CursorCodec(app.config["CURSOR_SECRET"])
+    app.extensions[CURSOR_EXTENSION] = init_cursors(app, settings)
     api = init_service(app, "orders", repository.ping)
     api.register_blueprint(orders)
     register_cli(app)

@@ -36,6 +36,7 @@ from orders_service.orders import (
     CartLine,
     CheckoutFailed,
     CheckoutInProgress,
+    CheckoutRefused,
     EmptyCart,
     KeyReused,
     NotCancellable,
@@ -69,16 +70,25 @@ def _in_this_context(step: Callable[..., Any]) -> Callable[..., Any]:
 
 @dataclass(frozen=True)
 class CheckoutSettings:
-    """How long a worker may hold an order, and how long a replay waits for the first request."""
+    """How long a worker may hold an order, and how long a replay waits for the first request.
+
+    A replay of a key still being checked out waits at most `replay_wait_seconds` in all (about
+    one dependency call's read timeout, so never longer than the checkout it waits for), reading
+    the order after 50 ms, then twice as long each time up to `replay_poll_cap_seconds`: a
+    handful of reads, not one every 50 ms on one of a task's few threads.
+    """
 
     lease_seconds: float = 30.0
-    replay_wait_seconds: float = 10.0
+    replay_wait_seconds: float = 3.0
     replay_poll_seconds: float = 0.05
+    replay_poll_cap_seconds: float = 1.0
 
 
 def failure_problem(failure: dict[str, Any]) -> Problem:
     """The problem a failed checkout answered with, rebuilt for a replay of the same key."""
     extensions = {"order_id": failure["order_id"]}
+    if int(failure.get("status", CheckoutFailed.status)) == CheckoutRefused.status:
+        return CheckoutRefused(failure["detail"], **extensions)
     if failure.get("changed_items"):
         return CartChanged(failure["detail"], changed_items=failure["changed_items"], **extensions)
     if failure.get("short_items"):
@@ -163,13 +173,18 @@ class Checkout:
         confirmed = replace(order, status=Status.CONFIRMED, lines=reservation.lines, total_price=total)
         return self.finish(confirmed)
 
-    def fail(self, order: Order, detail: str, **reasons: list[dict[str, Any]] | None) -> Problem:
+    def fail(
+        self, order: Order, detail: str, refused: bool = False, **reasons: list[dict[str, Any]] | None
+    ) -> Problem:
         """PENDING → FAILED holding no stock, and the cart free for another checkout.
 
         `reasons` are the lines that made it fail (`short_items`, `changed_items`), kept so that
-        a replay of the key answers the same problem.
+        a replay of the key answers the same problem; `refused` when products refused the request
+        itself as invalid (a 422 to the shopper rather than a 409).
         """
         failure: dict[str, Any] = {"order_id": order.order_id, "detail": detail}
+        if refused:
+            failure["status"] = CheckoutRefused.status
         failure.update({name: lines for name, lines in reasons.items() if lines})
         self._orders.fail(order, failure, self._now())
         self.let_go_of_cart(order)
@@ -287,9 +302,11 @@ class Checkout:
         except ServiceUnavailable as exc:
             raise self._left_for_recovery(order, exc) from exc
         except ReservationRefused as refused:
+            # Nothing was reserved: the order ends FAILED now, never PENDING for recovery.
             raise self.fail(
                 order,
                 refused.problem.get("detail", "The stock could not be reserved."),
+                refused=refused.status != CheckoutFailed.status,
                 short_items=refused.problem.get("short_items"),
                 changed_items=refused.problem.get("changed_items"),
             ) from refused
@@ -348,7 +365,10 @@ class Checkout:
         return True
 
     def _replay(self, attempt: Order) -> Order:
-        deadline = time.monotonic() + self._settings.replay_wait_seconds
+        """The order of a key already used: at once when it is settled (CONFIRMED, FAILED, ...);
+        while another request is still checking it out, after a bounded wait (see
+        CheckoutSettings), or a take-over when that request's lease ran out."""
+        waited, pause = 0.0, self._settings.replay_poll_seconds
         while True:
             order = self._orders.get(attempt.order_id)
             if order is None:
@@ -363,12 +383,15 @@ class Checkout:
                     if taken.cart_lines:
                         return self._reserve_and_confirm(taken, first_attempt=False)
                     return self._from_cart(taken, first_attempt=False)
-            if time.monotonic() >= deadline:
+            pause = min(pause, self._settings.replay_wait_seconds - waited)
+            if pause <= 0:
                 raise CheckoutInProgress(
                     f"Order {order.order_id} is still being checked out; retry shortly.",
                     order_id=order.order_id,
                 )
-            self._sleep(self._settings.replay_poll_seconds)
+            self._sleep(pause)
+            waited += pause
+            pause = min(2 * pause, self._settings.replay_poll_cap_seconds)
 
     def _resolved_replay(self, order: Order) -> Order:
         current = self._cart.read(order.user_id)

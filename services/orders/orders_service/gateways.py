@@ -7,6 +7,7 @@ is written down in `contracts/` and verified by the providers' own tests.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,8 +15,13 @@ from typing import Any
 from urllib.parse import quote
 
 from orders_service.orders import CartLine, OrderLine
-from service_kit.http import ServiceClient, reading_answer_of
+from service_kit.http import ServiceClient, UnreadableAnswer, reading_answer_of
 from service_kit.problems import ServiceUnavailable
+
+# A reserve answered with one of these refused what was asked (the stock, the prices, the request
+# itself): nothing was reserved by it, so the checkout ends FAILED at once, whatever the body says.
+RESERVE_REFUSALS = frozenset({400, 409, 422})
+DEFAULT_REFUSAL = "The stock could not be reserved."
 
 
 @dataclass(frozen=True)
@@ -39,11 +45,13 @@ class CartClaimed(Exception):
 
 
 class ReservationRefused(Exception):
-    """Products refused the reservation; `problem` is its problem+json body."""
+    """Products refused the reservation; `problem` is what the checkout reads of its problem+json
+    body, `status` its status (409: the stock or prices; 400 or 422: the request itself)."""
 
-    def __init__(self, problem: dict[str, Any]):
+    def __init__(self, problem: dict[str, Any], status: int = 409):
         super().__init__(problem.get("detail", "reservation refused"))
         self.problem = problem
+        self.status = status
 
 
 def _unexpected(service: str, status: int, body: Any) -> ServiceUnavailable:
@@ -164,8 +172,8 @@ class StockGateway:
         reply = self._client.call("POST", "/internal/v1/reservations", json=body, internal=True, keyed=True)
         if reply.status in (200, 201):
             return self._reservation(reply.body)
-        if reply.status == 409:
-            raise ReservationRefused(self._refusal(reply.body))
+        if reply.status in RESERVE_REFUSALS:
+            raise ReservationRefused(self._refusal(reply.body), reply.status)
         raise _unexpected("products", reply.status, reply.body)
 
     def find(self, order_id: str) -> Reservation | None:
@@ -227,27 +235,34 @@ class StockGateway:
     @staticmethod
     def _refusal(problem: Any) -> dict[str, Any]:
         """The refusal's problem with only what the checkout reads: its detail, the short lines and
-        the lines whose price changed."""
-        with reading_answer_of("products", "refusal"):
-            refusal: dict[str, Any] = {
-                "detail": _text(problem.get("detail") or "The stock could not be reserved.")
-            }
-            if problem.get("short_items"):
-                refusal["short_items"] = [
-                    {
-                        "product_id": _text(line["product_id"]),
-                        "requested": _count(line["requested"]),
-                        "available": _count(line["available"]),
-                    }
-                    for line in _list(problem["short_items"])
-                ]
-            if problem.get("changed_items"):
-                refusal["changed_items"] = [
-                    {
-                        "product_id": _text(line["product_id"]),
-                        "old_price": str(_money(line["old_price"])),
-                        "new_price": str(_money(line["new_price"])),
-                    }
-                    for line in _list(problem["changed_items"])
-                ]
-            return refusal
+        the lines whose price changed. A refusal stays a refusal however its body reads: a part
+        that cannot be read is left out (and logged), never turned into a 503 that would leave the
+        order PENDING (a forged seen price once came back as an `old_price` of -1.00)."""
+        body = problem if isinstance(problem, dict) else {}
+        detail = body.get("detail")
+        refusal: dict[str, Any] = {
+            "detail": detail if detail and isinstance(detail, str) else DEFAULT_REFUSAL
+        }
+        for part, read_line in (("short_items", _short_line), ("changed_items", _changed_line)):
+            if not body.get(part):
+                continue
+            # reading_answer_of logs an unreadable part; the refusal is then read without it.
+            with contextlib.suppress(UnreadableAnswer), reading_answer_of("products", f"refusal's {part}"):
+                refusal[part] = [read_line(line) for line in _list(body[part])]
+        return refusal
+
+
+def _short_line(line: Any) -> dict[str, Any]:
+    return {
+        "product_id": _text(line["product_id"]),
+        "requested": _count(line["requested"]),
+        "available": _count(line["available"]),
+    }
+
+
+def _changed_line(line: Any) -> dict[str, Any]:
+    return {
+        "product_id": _text(line["product_id"]),
+        "old_price": str(_money(line["old_price"])),
+        "new_price": str(_money(line["new_price"])),
+    }

@@ -55,6 +55,12 @@ class CheckoutFailed(Conflict):
     slug = "checkout-failed"
 
 
+class CheckoutRefused(ValidationFailed):
+    """Products refused what the checkout asked for as invalid; nothing was reserved."""
+
+    slug = "checkout-refused"
+
+
 class CartChanged(Conflict):
     """The cart is not what the shopper confirmed; `changed_items` names each changed line."""
 

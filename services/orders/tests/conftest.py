@@ -97,6 +97,8 @@ class FakeStock:
     failure: Exception | None = None
     reserve_calls: int = 0
     prices: dict[str, Decimal] = field(default_factory=lambda: dict(PRICES))
+    # How long ago each reservation was made, in seconds, as products' HeldReservationsIndex has it.
+    held_for: dict[str, float] = field(default_factory=dict)
 
     def reserve(
         self, order_id: str, lines: list[CartLine], expected_prices: dict[str, Decimal] | None = None
@@ -139,7 +141,12 @@ class FakeStock:
             ),
         )
         self.reservations[order_id] = reservation
+        self.held_for[order_id] = 0.0
         return reservation
+
+    def age(self, seconds: float) -> None:
+        """Let `seconds` pass for every reservation."""
+        self.held_for = {order_id: held + seconds for order_id, held in self.held_for.items()}
 
     def find(self, order_id: str) -> Reservation | None:
         if self.failure:
@@ -158,8 +165,12 @@ class FakeStock:
         return self.reservations[order_id].status
 
     def held_too_long(self, held_for_seconds: int, limit: int = 100) -> list[str]:
-        """Every RESERVED reservation counts as held too long here (the age is products' business)."""
-        return [order_id for order_id, r in self.reservations.items() if r.status == "RESERVED"][:limit]
+        """RESERVED reservations made more than `held_for_seconds` ago (see `age`)."""
+        return [
+            order_id
+            for order_id, r in self.reservations.items()
+            if r.status == "RESERVED" and self.held_for.get(order_id, 0.0) > held_for_seconds
+        ][:limit]
 
     def release(self, order_id: str) -> str:
         return self._move(order_id, "RELEASED", give_back=True)

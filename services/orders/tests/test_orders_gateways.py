@@ -236,21 +236,36 @@ def test_a_cart_read_without_any_field_orders_reads_is_a_503(path):
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "readable"),
     [
-        None,
-        [],
-        "oops",
-        {"detail": 7},
-        {"detail": "x", "short_items": [{}]},
-        {"detail": "x", "changed_items": [{"product_id": "tea", "old_price": "4.20", "new_price": 4.5}]},
+        (None, {}),
+        ([], {}),
+        ("oops", {}),
+        ({"detail": 7}, {}),
+        ({"detail": "x", "short_items": [{}]}, {"detail": "x"}),
+        (
+            {"detail": "x", "changed_items": [{"product_id": "tea", "old_price": "4.20", "new_price": 4.5}]},
+            {"detail": "x"},
+        ),
+        (
+            {
+                "detail": "x",
+                "changed_items": [{"product_id": "tea", "old_price": "-1.00", "new_price": "4.50"}],
+            },
+            {"detail": "x"},
+        ),
     ],
     ids=str,
 )
-def test_an_unreadable_refusal_is_a_503(body):
+def test_an_unreadable_refusal_is_still_a_refusal(body, readable):
+    """Products refused: nothing was reserved, however its body reads, so the checkout must be able
+    to end the order FAILED; the parts it cannot read are left out and logged."""
     stock = StockGateway(OneAnswer(409, body))
-    with pytest.raises(UnreadableAnswer):
+    with collected_logs("shopsmart.http") as logged, pytest.raises(ReservationRefused) as refused:
         stock.reserve("order-2", [CartLine("tea", 3)])
+    assert refused.value.problem == {"detail": "The stock could not be reserved.", **readable}
+    assert refused.value.status == 409
+    assert logged.messages() == (["unreadable answer"] if len(readable) else [])
 
 
 def test_an_unreadable_transition_answer_is_a_503():

@@ -163,6 +163,7 @@ def test_the_sweep_releases_stock_of_orders_gone_or_failed_but_not_of_pending_on
     stock.failure = None
     stock.reserve(pending, [CartLine("tea", 1)])
     stock.reserve("no-such-order", [CartLine("tea", 3)])
+    stock.age(601)
 
     outcomes = release_orphaned_reservations(app.extensions[REPOSITORY_EXTENSION], stock, 600)
     assert outcomes == {"orphan-released": 1, "held-by-live-order": 1}

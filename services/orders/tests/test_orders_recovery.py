@@ -7,8 +7,9 @@ from typing import Any
 
 from orders_service.api import REPOSITORY_EXTENSION
 from orders_service.checkout import Checkout, CheckoutSettings
+from orders_service.cli import STOCK_EXTENSION, run_recovery
 from orders_service.orders import CartLine, utc_now
-from orders_service.recovery import recover_due_orders
+from orders_service.recovery import DEFAULT_SWEEP_AGE_SECONDS, recover_due_orders
 from service_kit.problems import ServiceUnavailable
 from test_kit.logs import collected_logs
 
@@ -61,3 +62,17 @@ def test_one_order_that_cannot_be_resolved_does_not_stop_the_others(app, client,
         record for record in logged.records if record.getMessage() == "recovery of one order failed"
     ]
     assert failure.order_id == pending["bob"] and failure.exc_info[0] is KeyError
+
+
+def test_the_sweep_leaves_stock_younger_than_its_age_alone(app, stock):
+    """The sweep age is what keeps recovery off a checkout in flight: stock reserved for an order
+    that is not (yet) in the orders table is released only once it is older than the age."""
+    app.extensions[STOCK_EXTENSION] = stock
+    stock.reserve("order-not-recorded-yet", [CartLine("tea", 2)])
+    stock.age(DEFAULT_SWEEP_AGE_SECONDS - 1)
+    assert "orphan-released" not in run_recovery(app)
+    assert stock.reservations["order-not-recorded-yet"].status == "RESERVED"
+    stock.age(2)
+    assert run_recovery(app)["orphan-released"] == 1
+    assert stock.reservations["order-not-recorded-yet"].status == "RELEASED"
+    assert DEFAULT_SWEEP_AGE_SECONDS >= 600  # far beyond the 30 s checkout lease

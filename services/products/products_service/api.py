@@ -25,7 +25,7 @@ from service_kit.api_docs import conditional_get, problem_responses, response_li
 from service_kit.arguments import ShopBlueprint
 from service_kit.auth import admin_required
 from service_kit.http_cache import SharedCaching, caching_headers
-from service_kit.identifiers import is_valid_id
+from service_kit.identifiers import ID_RULE, is_valid_id
 from service_kit.problems import ValidationFailed
 
 REPOSITORY_EXTENSION = "products.repository"
@@ -63,18 +63,22 @@ def _cursors() -> CursorCodec:
 
 
 def _parse_ids(raw: str) -> list[str]:
-    ids = list(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
-    if not ids:
-        raise ValidationFailed("Give at least one id.", errors={"query": {"ids": ["Empty."]}})
-    if len(ids) > MAX_IDS_PER_REQUEST:
+    """The ids of `?ids=`, each entry exactly as sent: like a path segment, an entry is an id or
+    the request is refused (422 naming it), never trimmed into one (`a%0A` is not `a`)."""
+    entries = raw.split(",")
+    if len(entries) > MAX_IDS_PER_REQUEST:
         raise ValidationFailed(
             f"At most {MAX_IDS_PER_REQUEST} ids at once.",
             errors={"query": {"ids": [f"At most {MAX_IDS_PER_REQUEST} ids."]}},
         )
-    bad = [pid for pid in ids if not is_valid_id(pid)]
+    bad = [
+        f"Entry {number} ({entry!r}): {ID_RULE}"
+        for number, entry in enumerate(entries, 1)
+        if not is_valid_id(entry)
+    ]
     if bad:
-        raise ValidationFailed("Malformed ids.", errors={"query": {"ids": [f"Malformed: {bad[:5]}"]}})
-    return ids
+        raise ValidationFailed(f"Malformed ids: {bad[0]}", errors={"query": {"ids": bad[:5]}})
+    return list(dict.fromkeys(entries))
 
 
 @products.route("/products")

@@ -213,6 +213,22 @@ def test_ids_is_capped_at_100_and_checked(client):
     assert_problem(client.get(f"/products?ids={too_many}"), 422)
     assert_problem(client.get("/products?ids=,,"), 422)
     assert_problem(client.get("/products?ids=bad%20id"), 422)
+
+
+@pytest.mark.parametrize(
+    ("query", "entry"),
+    [
+        ("p1%0A", "'p1\\n'"),
+        ("%20p1", "' p1'"),
+        ("p1,,p2", "Entry 2 ('')"),
+        ("p1,", "Entry 2 ('')"),
+        ("p1,p2%09", "'p2\\t'"),
+    ],
+)
+def test_ids_entries_are_read_exactly_as_sent_and_the_bad_one_is_named(client, make_product, query, entry):
+    make_product(product_id="p1")
+    problem = assert_problem(client.get(f"/products?ids={query}"), 422)
+    assert any(entry in message for message in problem["errors"]["query"]["ids"]), problem
     assert_problem(client.get("/products?ids=a&category=Kitchen"), 422)
 
 
