@@ -50,6 +50,7 @@ ENDPOINTS = [
     "acm",
     "apigatewayv2",
     "appautoscaling",
+    "cloudfront",
     "cloudwatch",
     "cognitoidp",
     "dynamodb",
@@ -80,6 +81,9 @@ EMULATOR_DRIFT = {
     # A rule that references another security group comes back without its description.
     "aws_vpc_security_group_ingress_rule": frozenset({"description"}),
     "aws_vpc_security_group_egress_rule": frozenset({"description"}),
+    # moto answers a cache behaviour with an empty legacy ForwardedValues (the CDN uses a cache
+    # policy instead) and the default certificate with SSLSupportMethod "sni-only".
+    "aws_cloudfront_distribution": frozenset({"default_cache_behavior", "viewer_certificate"}),
 }
 PLAN_CHANGES = 2  # `plan -detailed-exitcode`: 0 no changes, 1 error, 2 changes
 LOG_TAIL_CHARACTERS = 4000
@@ -205,6 +209,8 @@ class Deployment:
             state = workdir / "state" / f"{root.replace('/', '-')}.tfstate"
             state.parent.mkdir(parents=True, exist_ok=True)
             (deployment.root(root) / OVERRIDE_FILE).write_text(override_text(emulator.endpoint_url, state))
+        global_override = global_override_text(emulator.endpoint_url)
+        (deployment.root(PLATFORM) / GLOBAL_OVERRIDE_FILE).write_text(global_override)
         return deployment
 
     def root(self, root: str) -> Path:
@@ -339,3 +345,24 @@ def plan_everything(deployment: Deployment, validate: bool) -> Planned:
 def result_of(planned: dict[str, Future[Planned]], compute: str) -> Planned:
     """The mode's plans; a failure while planning fails each test that needs them, with its message."""
     return planned[compute].result()
+
+
+# The platform's us-east-1 provider (`aws.global`, for CloudFront's web ACL) goes to the emulator too.
+GLOBAL_OVERRIDE_FILE = "deploy_tier_global_override.tf"
+
+
+def global_override_text(endpoint_url: str) -> str:
+    """The override of the platform's `aws.global` provider: every API at the emulator."""
+    endpoints = "\n".join(f'    {name:<15} = "{endpoint_url}"' for name in ENDPOINTS)
+    return f"""# Written by tests/deploy for one rehearsal; never committed (*_override.tf is ignored).
+provider "aws" {{
+  alias                       = "global"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  s3_use_path_style           = true
+
+  endpoints {{
+{endpoints}
+  }}
+}}
+"""

@@ -18,15 +18,22 @@ from __future__ import annotations
 import json
 import os
 import sys
+import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 # The ECS execution role attaches AWS's managed AmazonECSTaskExecutionRolePolicy, which moto's IAM
 # knows only when told to load AWS's managed policies (read before moto's IAM is imported).
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.cloudfront import urls as cloudfront_urls
+from moto.cloudfront.exceptions import CloudFrontException
+from moto.cloudfront.responses import CloudFrontResponse
 from moto.cognitoidp.exceptions import ResourceNotFoundError
 from moto.cognitoidp.responses import CognitoIdpResponse
+from moto.core.responses import ActionResult, EmptyResult
 from moto.elbv2.models import ELBv2Backend, FakeTargetGroup
 from moto.utilities.tagging_service import TaggingService
 
@@ -98,6 +105,73 @@ def patch() -> None:
     ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
     CognitoIdpResponse.delete_resource_server = delete_resource_server
     ELBv2Backend.create_target_group = create_target_group
+    teach_cloudfront_cache_policies()
+
+
+# moto 5.2's CloudFront has distributions but no cache policies; the CDN (terraform/modules/cdn)
+# makes one. These keep each policy's config as sent and answer it back, as CloudFront does.
+CACHE_POLICY_PATHS = {
+    "{0}/2020-05-31/cache-policy$": CloudFrontResponse.dispatch,
+    "{0}/2020-05-31/cache-policy/(?P<policy_id>[^/]+)$": CloudFrontResponse.dispatch,
+    "{0}/2020-05-31/cache-policy/(?P<policy_id>[^/]+)/config$": CloudFrontResponse.dispatch,
+}
+
+
+def _cache_policies(self: CloudFrontResponse) -> dict[str, dict[str, Any]]:
+    """This account's cache policies by id, kept on moto's CloudFront backend."""
+    return self.backend.__dict__.setdefault("deploy_tier_cache_policies", {})
+
+
+def _cache_policy(self: CloudFrontResponse) -> dict[str, Any]:
+    policy_id = self.path.split("/cache-policy/")[1].split("/")[0]
+    policy = _cache_policies(self).get(policy_id)
+    if policy is None:
+        raise CloudFrontException("NoSuchCachePolicy", f"The cache policy {policy_id} does not exist.")
+    return policy
+
+
+def create_cache_policy(self: CloudFrontResponse) -> ActionResult:
+    policy_id = str(uuid.uuid4())
+    policy = {
+        "Id": policy_id,
+        "LastModifiedTime": datetime.now(UTC),
+        "CachePolicyConfig": self._get_param("CachePolicyConfig", {}),
+    }
+    _cache_policies(self)[policy_id] = policy
+    location = f"https://cloudfront.amazonaws.com/2020-05-31/cache-policy/{policy_id}"
+    return ActionResult({"CachePolicy": policy, "ETag": policy_id, "Location": location})
+
+
+def get_cache_policy(self: CloudFrontResponse) -> ActionResult:
+    policy = _cache_policy(self)
+    return ActionResult({"CachePolicy": policy, "ETag": policy["Id"]})
+
+
+def get_cache_policy_config(self: CloudFrontResponse) -> ActionResult:
+    policy = _cache_policy(self)
+    return ActionResult({"CachePolicyConfig": policy["CachePolicyConfig"], "ETag": policy["Id"]})
+
+
+def update_cache_policy(self: CloudFrontResponse) -> ActionResult:
+    policy = _cache_policy(self)
+    policy["CachePolicyConfig"] = self._get_param("CachePolicyConfig", {})
+    policy["LastModifiedTime"] = datetime.now(UTC)
+    return ActionResult({"CachePolicy": policy, "ETag": policy["Id"]})
+
+
+def delete_cache_policy(self: CloudFrontResponse) -> EmptyResult:
+    _cache_policies(self).pop(_cache_policy(self)["Id"])
+    return EmptyResult()
+
+
+def teach_cloudfront_cache_policies() -> None:
+    """Route CloudFront's cache-policy calls to moto's CloudFront handler, and answer them."""
+    cloudfront_urls.url_paths.update(CACHE_POLICY_PATHS)
+    CloudFrontResponse.create_cache_policy = create_cache_policy
+    CloudFrontResponse.get_cache_policy = get_cache_policy
+    CloudFrontResponse.get_cache_policy_config = get_cache_policy_config
+    CloudFrontResponse.update_cache_policy = update_cache_policy
+    CloudFrontResponse.delete_cache_policy = delete_cache_policy
 
 
 def main(argv: Sequence[str]) -> None:

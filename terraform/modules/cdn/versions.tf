@@ -1,0 +1,12 @@
+terraform {
+  required_version = ">= 1.6.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.100.0, < 7.0.0"
+      # CloudFront's web ACL lives in us-east-1 whatever the shop's region.
+      configuration_aliases = [aws.global]
+    }
+  }
+}
