@@ -42,9 +42,12 @@ def deployed(
     seeded by the products task's settings; the overrides are printed."""
     with deployed_shop(shop, tmp_path_factory.mktemp("rehearsal-services")) as running:
         reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.ensure_newline()
-            reporter.write_line(running.describe())
+        capture = request.config.pluginmanager.get_plugin("capturemanager")
+        if reporter is not None and capture is not None:
+            # Printed as the tier runs, whether or not a test fails.
+            with capture.global_and_fixture_disabled():
+                reporter.ensure_newline()
+                reporter.write_line(running.describe())
         yield running
 
 
@@ -116,7 +119,7 @@ def test_each_task_runs_its_definition_and_passes_its_own_health_check(deployed:
 
 def test_a_shopper_of_the_user_pool_buys_through_the_load_balancers_rules(deployed: DeployedShop) -> None:
     shop, public = deployed.deployment, deployed.public
-    tokens = deployed.sign_in(f"rehearsal-{uuid.uuid4()}@example.com", secrets.token_urlsafe(16) + "aA1")
+    tokens = deployed.sign_in(f"rehearsal-{uuid.uuid4()}@example.com", secrets.token_urlsafe(16) + "aA1!")
     claims = jwt.decode(tokens["AccessToken"], options={"verify_signature": False})
     assert claims["token_use"] == "access" and claims["client_id"] == deployed.web_config()["client_id"]
     shopper = {"Authorization": f"Bearer {tokens['AccessToken']}"}
