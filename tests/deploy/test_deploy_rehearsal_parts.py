@@ -38,8 +38,11 @@ class EmulatorAccount:
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    with Emulator(log_path=tmp_path_factory.mktemp("wiring-emulator") / "emulator.log") as server:
-        yield server
+    server = Emulator(log_path=tmp_path_factory.mktemp("wiring-emulator") / "emulator.log")
+    server.start()
+    yield server
+    # Nothing of it is kept: a kill spares the tier moto's slow shutdown on a busy machine.
+    server.kill()
 
 
 @pytest.fixture(scope="module")
