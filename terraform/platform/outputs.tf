@@ -33,3 +33,8 @@ output "identity" {
     jwks_url      = module.identity.identity_jwks_url
   }
 }
+
+output "web_config" {
+  description = "The web shop's /config.json (sign-in settings); on ECS the public load balancer serves it, on Lambda publish it beside the page."
+  value       = local.web_config
+}

@@ -8,7 +8,11 @@ Cognito `DeleteResourceServer`, so a destroy could not remove the services' OAut
 module adds it. And ELBv2's `CreateTargetGroup` is idempotent in AWS (a second call with the same
 name and settings answers the same target group) but refused as a duplicate by moto, so an SDK
 retry of a create whose answer came late (a busy machine) failed the apply; this module makes it
-answer as AWS does. It patches moto only
+answer as AWS does. Cognito's OAuth2 token endpoint lives on the user pool's hosted-UI domain,
+which moto's server cannot serve, so this module gives moto's Cognito the client-credentials grant
+as one more JSON action (`ClientCredentialsToken`), which the rehearsal's token endpoint forwards to
+(`deployed_wiring.py`): the access token is signed with moto's own Cognito key and shaped as
+Cognito's. It patches moto only
 in the process that runs it (the tier starts it as `python emulator.py -H HOST -p PORT`); nothing
 in the product imports it.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -27,11 +32,13 @@ from typing import Any
 # knows only when told to load AWS's managed policies (read before moto's IAM is imported).
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
+from joserfc import jwt
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.cloudfront import urls as cloudfront_urls
 from moto.cloudfront.exceptions import CloudFrontException
 from moto.cloudfront.responses import CloudFrontResponse
-from moto.cognitoidp.exceptions import ResourceNotFoundError
+from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, ResourceNotFoundError
+from moto.cognitoidp.models import cognitoidp_backends, find_account_region_by_value
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.responses import ActionResult, EmptyResult
 from moto.elbv2.models import ELBv2Backend, FakeTargetGroup
@@ -96,14 +103,66 @@ def create_target_group(self: ELBv2Backend, name: str, **settings: object) -> Fa
     return _create_target_group(self, name, **settings)
 
 
+# Cognito's units of a client's AccessTokenValidity, in seconds (its default unit is hours).
+_VALIDITY_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+CLIENT_CREDENTIALS = "client_credentials"
+
+
+def client_credentials_token(self: CognitoIdpResponse) -> str:
+    """Cognito's client-credentials grant (`POST /oauth2/token` on the pool's domain): the app
+    client's id and secret and the scopes asked for (all its allowed scopes when none are) give an
+    access token with the claims Cognito writes into one (`sub` and `client_id` the client,
+    `token_use` access, `scope`, `auth_time`, `iat`, `exp`, `iss`, `jti`, `version` 2) and no
+    `aud`, signed with the pool's key. A wrong secret, a client without the grant or a scope it
+    was not allowed is refused as Cognito refuses them."""
+    client_id = self._get_param("ClientId")
+    account, region = find_account_region_by_value(
+        "client_id", client_id, fallback=(self.current_account, self.region)
+    )
+    backend = cognitoidp_backends[account][region]
+    pool = next((pool for pool in backend.user_pools.values() if client_id in pool.clients), None)
+    if pool is None:
+        raise NotAuthorizedError("invalid_client")
+    client = pool.clients[client_id]
+    if not client.generate_secret or self._get_param("ClientSecret") != client.secret:
+        raise NotAuthorizedError("invalid_client")
+    config = client.extended_config
+    if CLIENT_CREDENTIALS not in config.get("AllowedOAuthFlows", []):
+        raise InvalidParameterException("unauthorized_client")
+    allowed = config.get("AllowedOAuthScopes", [])
+    scopes = (self._get_param("Scope") or "").split() or allowed
+    if not set(scopes) <= set(allowed):
+        raise InvalidParameterException("invalid_scope")
+    unit = config.get("TokenValidityUnits", {}).get("AccessToken", "hours")
+    expires_in = int(config.get("AccessTokenValidity", 1)) * _VALIDITY_UNITS[unit]
+    now = int(time.time())
+    claims = {
+        "sub": client_id,
+        "token_use": "access",
+        "scope": " ".join(scopes),
+        "auth_time": now,
+        "iss": f"https://cognito-idp.{region}.amazonaws.com/{pool.id}",
+        "exp": now + expires_in,
+        "iat": now,
+        "version": 2,
+        "jti": str(uuid.uuid4()),
+        "client_id": client_id,
+    }
+    # The key id moto's JWKS (`/<pool>/.well-known/jwks.json`) publishes for that key.
+    token = jwt.encode({"kid": "dummy", "alg": "RS256"}, claims, pool.json_web_key)
+    return json.dumps({"access_token": token, "expires_in": expires_in, "token_type": "Bearer"})
+
+
 def patch() -> None:
     """Teach moto's Application Auto Scaling handler tags, its Cognito handler
-    DeleteResourceServer, and its ELBv2 backend AWS's idempotent CreateTargetGroup."""
+    DeleteResourceServer and the client-credentials grant, and its ELBv2 backend AWS's idempotent
+    CreateTargetGroup."""
     ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target
     ApplicationAutoScalingResponse.tag_resource = tag_resource
     ApplicationAutoScalingResponse.untag_resource = untag_resource
     ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
     CognitoIdpResponse.delete_resource_server = delete_resource_server
+    CognitoIdpResponse.client_credentials_token = client_credentials_token
     ELBv2Backend.create_target_group = create_target_group
     teach_cloudfront_cache_policies()
 

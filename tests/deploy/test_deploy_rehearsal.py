@@ -1,5 +1,6 @@
 """The apply rehearsal (compute = "ecs"): the platform, then each team's root, applied to moto's server;
-the services under gunicorn on the tables Terraform made; one team's release.
+the services started as ECS would start their registered task definitions (deployed_wiring.py);
+a shopper of the user pool Terraform made buys through the load balancer's rules; one team's release.
 
 The applied shop is conftest's `shop`, shared by every module that needs one; test_deploy_teardown.py
 destroys it last. The platform was applied by the `planned` fixture, from the plan that
@@ -10,61 +11,50 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from decimal import Decimal
 
+import jwt
 import pytest
 import requests
 from code_truths import code_table_specs
 from deploy_harness import (
-    REGION,
     ROOTS,
     SERVICE_ROOTS,
     Deployment,
     changed_addresses,
     emulator_drift_removed,
 )
+from deployed_wiring import TIMEOUT, DeployedShop, deployed_shop
 
-from devstack import DevKeys, ServiceProcess, StackEnvironment, free_port, mint_service_token, run_seed
-from devstack.services import SERVICES_BY_NAME
-
-TIMEOUT = 10
 TABLE_PREFIX = "shopsmart-production-"  # the example variables' environment
 SERVICE_TABLES = {"products": "products", "cart": "carts", "orders": "orders"}
 TEAMS = {"products": "catalogue", "cart": "cart", "orders": "checkout"}  # the example variables' teams
+CLIENT_NAMES = {"web": "shopsmart-production-web", "services": "shopsmart-production-services"}
 
 
 @pytest.fixture(scope="module")
-def services(
-    shop: Deployment, signing_keys: DevKeys, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict]:
-    """products, cart and orders under gunicorn (create_app(), as in the images) on the tables
-    Terraform created, with the shipped catalogue seeded into the products table."""
-    environment = StackEnvironment(
-        endpoint_url=shop.emulator.endpoint_url,
-        table_prefix=TABLE_PREFIX,
-        jwks_url=signing_keys.jwks_url,
-        cursor_secret=secrets.token_urlsafe(32),
-        service_token=mint_service_token(signing_keys),
-        region=REGION,
-        service_urls={name: f"http://127.0.0.1:{free_port()}" for name in SERVICE_TABLES},
-    )
-    assert run_seed(environment.variables(), ["--if-empty"]) == 0
-    logs = tmp_path_factory.mktemp("rehearsal-services")
-    with ExitStack() as stack:
-        for name, url in environment.service_urls.items():
-            service = ServiceProcess(
-                name,
-                SERVICES_BY_NAME[name].module,
-                env=environment.variables(),
-                log_path=logs / f"{name}.log",
-                port=int(url.rsplit(":", 1)[1]),
-            )
-            service.start()
-            stack.callback(service.stop)
-        yield dict(environment.service_urls)
+def deployed(
+    shop: Deployment, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[DeployedShop]:
+    """products, cart and orders started from their registered task definitions, the catalogue
+    seeded by the products task's settings; the overrides are printed."""
+    with deployed_shop(shop, tmp_path_factory.mktemp("rehearsal-services")) as running:
+        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+        capture = request.config.pluginmanager.get_plugin("capturemanager")
+        if reporter is not None and capture is not None:
+            # Printed as the tier runs, whether or not a test fails.
+            with capture.global_and_fixture_disabled():
+                reporter.ensure_newline()
+                reporter.write_line(running.describe())
+        yield running
+
+
+def _client_ids(shop: Deployment, user_pool_id: str) -> dict[str, str]:
+    clients = shop.client("cognito-idp").list_user_pool_clients(UserPoolId=user_pool_id, MaxResults=60)
+    by_name = {client["ClientName"]: client["ClientId"] for client in clients["UserPoolClients"]}
+    return {role: by_name[name] for role, name in CLIENT_NAMES.items()}
 
 
 def test_each_root_applied_its_own_tagged_table_and_nothing_else_made_tables(shop: Deployment) -> None:
@@ -93,45 +83,96 @@ def test_each_root_applied_its_own_tagged_table_and_nothing_else_made_tables(sho
         assert shop.state(root), f"{root} has no state"
 
 
-def test_a_shopper_buys_through_the_services_on_the_terraform_tables(
-    shop: Deployment, services: dict[str, str], auth_headers: Callable[..., dict[str, str]]
-) -> None:
-    products, cart, orders = services["products"], services["cart"], services["orders"]
-    category = requests.get(f"{products}/categories", timeout=TIMEOUT).json()["items"][0]["name"]
-    page = requests.get(f"{products}/products", params={"category": category, "limit": 20}, timeout=TIMEOUT)
+def test_the_platform_publishes_both_client_ids_and_every_task_gets_them(deployed: DeployedShop) -> None:
+    clients = _client_ids(deployed.deployment, deployed.user_pool_id)
+    identity = deployed.published["identity"]
+    assert set(identity["SHOPSMART_JWT_AUDIENCE"].split(",")) == {clients["web"], clients["services"]}
+    assert identity["SHOPSMART_SERVICE_CLIENT_ID"] == clients["services"]
+    for name in SERVICE_TABLES:
+        environment = deployed.definitions[name].environment
+        assert environment["SHOPSMART_JWT_AUDIENCE"] == identity["SHOPSMART_JWT_AUDIENCE"], name
+        assert environment["SHOPSMART_SERVICE_CLIENT_ID"] == clients["services"], name
+    config = deployed.web_config()
+    assert config["client_id"] == clients["web"]
+    assert config["authority"] == identity["SHOPSMART_JWT_ISSUER"]
+
+
+def test_each_task_runs_its_definition_and_passes_its_own_health_check(deployed: DeployedShop) -> None:
+    for name in SERVICE_TABLES:
+        definition = deployed.definitions[name]
+        assert definition.image_service == name and definition.command is None, definition
+        assert definition.user == "10001:10001" and definition.read_only_root, definition
+        checked = deployed.health_check(name)
+        assert checked.returncode == 0, (name, checked.stderr)
+    # Overrides apart, each process got exactly its definition's environment and secrets.
+    for name, environment in deployed.environments.items():
+        definition = deployed.definitions[name]
+        kept = {key for key, value in definition.environment.items() if environment[key] == value}
+        rewritten = {
+            key
+            for key, value in definition.environment.items()
+            if any(value.startswith(address) for address in deployed.overrides if address.startswith("http"))
+        }
+        assert set(definition.environment) - kept <= {*deployed.overrides, *rewritten}, name
+        assert set(definition.secrets) <= set(environment)
+
+
+def test_a_shopper_of_the_user_pool_buys_through_the_load_balancers_rules(deployed: DeployedShop) -> None:
+    shop, public = deployed.deployment, deployed.public
+    tokens = deployed.sign_in(f"rehearsal-{uuid.uuid4()}@example.com", secrets.token_urlsafe(16) + "aA1!")
+    claims = jwt.decode(tokens["AccessToken"], options={"verify_signature": False})
+    assert claims["token_use"] == "access" and claims["client_id"] == deployed.web_config()["client_id"]
+    shopper = {"Authorization": f"Bearer {tokens['AccessToken']}"}
+
+    category = public.request("GET", "/categories").json()["items"][0]["name"]
+    page = public.request("GET", "/products", params={"category": category, "limit": 20})
     assert page.status_code == 200, page.text
     product = next(item for item in page.json()["items"] if item["inventory_count"] >= 2)
-    shopper = auth_headers(f"rehearsal-{uuid.uuid4()}")
-
-    added = requests.post(
-        f"{cart}/cart/items",
-        json={"product_id": product["product_id"], "quantity": 2},
-        headers=shopper,
-        timeout=TIMEOUT,
+    added = public.request(
+        "POST", "/cart/items", json={"product_id": product["product_id"], "quantity": 2}, headers=shopper
     )
     assert added.status_code in (200, 201), added.text
-    seen = requests.get(f"{cart}/cart", headers=shopper, timeout=TIMEOUT).json()
-    checkout = requests.post(
-        f"{orders}/orders",
+    seen = public.request("GET", "/cart", headers=shopper).json()
+    assert [line["product_id"] for line in seen["items"]] == [product["product_id"]]
+    checkout = public.request(
+        "POST",
+        "/orders",
         json={"cart_version": seen["version"]},
         headers={**shopper, "Idempotency-Key": str(uuid.uuid4())},
-        timeout=TIMEOUT,
     )
     assert checkout.status_code == 201, checkout.text
     order = checkout.json()
     assert order["status"] == "CONFIRMED"
     assert Decimal(order["total_price"]) == 2 * Decimal(product["price"])
 
-    seen = requests.get(f"{orders}/orders/{order['order_id']}", headers=shopper, timeout=TIMEOUT)
-    assert seen.status_code == 200 and seen.json()["status"] == "CONFIRMED", seen.text
-    after = requests.get(f"{products}/products/{product['product_id']}", timeout=TIMEOUT).json()
+    # The ID token is a user's credential too (its audience is the web client).
+    by_id_token = public.request(
+        "GET", f"/orders/{order['order_id']}", headers={"Authorization": f"Bearer {tokens['IdToken']}"}
+    )
+    assert by_id_token.status_code == 200 and by_id_token.json()["status"] == "CONFIRMED", by_id_token.text
+    after = public.request("GET", f"/products/{product['product_id']}").json()
     assert after["inventory_count"] == product["inventory_count"] - 2
-    assert requests.get(f"{cart}/cart", headers=shopper, timeout=TIMEOUT).json()["items"] == []
-    # The order is in the orders table Terraform made, where the services found it.
+    assert public.request("GET", "/cart", headers=shopper).json()["items"] == []
+    # The public load balancer answers /internal/* itself (404), before any service's rule.
+    assert public.request("GET", f"/internal/v1/reservations/{order['order_id']}").status_code == 404
     stored = shop.client("dynamodb").get_item(
         TableName=f"{TABLE_PREFIX}orders", Key={"OrderID": {"S": order["order_id"]}}
     )
     assert stored["Item"]["Status"]["S"] == "CONFIRMED"
+
+    # orders reserved the stock with a token the services' client got from the token endpoint...
+    services_client = deployed.definitions["orders"].environment["SHOPSMART_SERVICE_CLIENT_ID"]
+    assert deployed.token_endpoint.issued.get(services_client, 0) >= 1
+    # ...and that credential, Cognito-shaped, reads the reservation on the internal load balancer.
+    internal = deployed.published["internal_urls"]["products"]
+    products_inside = deployed.overrides[internal].value
+    reservation = f"{products_inside}/internal/v1/reservations/{order['order_id']}"
+    service_token = deployed.service_token()
+    service_claims = jwt.decode(service_token, options={"verify_signature": False})
+    assert service_claims["client_id"] == services_client and "aud" not in service_claims
+    read = requests.get(reservation, headers={"Authorization": f"Bearer {service_token}"}, timeout=TIMEOUT)
+    assert read.status_code == 200 and read.json()["status"] == "COMMITTED", read.text
+    assert requests.get(reservation, headers=shopper, timeout=TIMEOUT).status_code == 403
 
 
 def test_releasing_cart_plans_changes_in_carts_root_alone(shop: Deployment) -> None:

@@ -19,8 +19,8 @@ output "identity_jwks_url" {
 }
 
 output "identity_audience" {
-  description = "The web client's id: the audience of users' ID tokens (SHOPSMART_JWT_AUDIENCE)."
-  value       = aws_cognito_user_pool_client.web.id
+  description = "The app clients whose tokens the services accept, comma-separated (SHOPSMART_JWT_AUDIENCE): the web client (users' ID tokens carry it in `aud`, their access tokens in `client_id`) and the services' client (its client-credentials access tokens carry it in `client_id` and have no `aud`)."
+  value       = join(",", [aws_cognito_user_pool_client.web.id, aws_cognito_user_pool_client.services.id])
 }
 
 output "identity_web_client_id" {

@@ -16,13 +16,14 @@ locals {
       SHOPSMART_JWKS_URL     = var.platform.identity.SHOPSMART_JWKS_URL
       SHOPSMART_JWT_ISSUER   = var.platform.identity.SHOPSMART_JWT_ISSUER
       SHOPSMART_JWT_AUDIENCE = var.platform.identity.SHOPSMART_JWT_AUDIENCE
-      SHOPSMART_LOG_LEVEL    = "INFO"
-      PYTHONUNBUFFERED       = "1"
+      # Every service knows the services' client: the one whose tokens /internal/* accepts.
+      SHOPSMART_SERVICE_CLIENT_ID = var.platform.identity.SHOPSMART_SERVICE_CLIENT_ID
+      SHOPSMART_LOG_LEVEL         = "INFO"
+      PYTHONUNBUFFERED            = "1"
     },
     { for peer in var.peers : "SHOPSMART_${upper(peer)}_URL" => var.platform.internal_urls[peer] },
     contains(var.secrets, "SHOPSMART_SERVICE_CLIENT_SECRET") ? {
       SHOPSMART_SERVICE_TOKEN_URL = var.platform.identity.SHOPSMART_SERVICE_TOKEN_URL
-      SHOPSMART_SERVICE_CLIENT_ID = var.platform.identity.SHOPSMART_SERVICE_CLIENT_ID
     } : {},
     var.environment,
   )
