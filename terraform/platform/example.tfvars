@@ -10,3 +10,7 @@ certificate_arn       = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000
 cognito_domain_prefix = "shopsmart-production-example"
 sign_in_callback_urls = ["https://shop.example.com/"]
 alarm_emails          = ["oncall@example.com"]
+
+# Who deploys (deploy_roles.tf): the repository whose workflows assume the roles, and the state bucket.
+github_repository = "acme/shopsmart"
+state_bucket      = "acme-terraform-state"

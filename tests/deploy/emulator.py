@@ -41,12 +41,15 @@ from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedE
 from moto.cognitoidp.models import cognitoidp_backends, find_account_region_by_value
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.responses import ActionResult, EmptyResult
+from moto.dynamodb.responses import DynamoHandler
 from moto.elbv2.models import ELBv2Backend, FakeTargetGroup
+from moto.iam.access_control import IAMPolicyStatement
 from moto.utilities.tagging_service import TaggingService
 
 _TAGS_ATTRIBUTE = "_deploy_tier_tags"
 _register_scalable_target = ApplicationAutoScalingResponse.register_scalable_target
 _create_target_group = ELBv2Backend.create_target_group
+_statement_matches = IAMPolicyStatement._check_element_matches
 
 
 def _tags(response: ApplicationAutoScalingResponse) -> TaggingService:
@@ -233,10 +236,39 @@ def teach_cloudfront_cache_policies() -> None:
     CloudFrontResponse.delete_cache_policy = delete_cache_policy
 
 
+def dynamodb_resource(self: DynamoHandler) -> str:
+    """The table a DynamoDB request acts on, as the ARN IAM authorises it by ("*" for none)."""
+    if self.body.get("ResourceArn"):
+        return self.body["ResourceArn"]
+    if self.body.get("TableName"):
+        table = self.body["TableName"]
+        return f"arn:{self.partition}:dynamodb:{self.region}:{self.current_account}:table/{table}"
+    return "*"
+
+
+def statement_matches(self: IAMPolicyStatement, statement_element: str, value: str) -> bool:
+    """moto names the resource of a request only for S3, IAM roles, STS and (above) DynamoDB; for
+    the other services it asks with "*", which a statement naming resources never matches. There
+    the statement is judged by its actions alone (the deploy tier's policy simulation judges the
+    resources and conditions); a named resource is matched as moto does."""
+    if statement_element == "Resource" and value == "*":
+        return True
+    return _statement_matches(self, statement_element, value)
+
+
+def patch_authorization() -> None:
+    """Let the deploy tier switch on moto's IAM enforcement (POST /moto-api/reset-auth) for a team's
+    role: DynamoDB requests name their table, and statements of services moto cannot name a
+    resource for are judged by their actions."""
+    DynamoHandler._determine_resource = dynamodb_resource
+    IAMPolicyStatement._check_element_matches = statement_matches
+
+
 def main(argv: Sequence[str]) -> None:
     from moto.server import main as moto_main
 
     patch()
+    patch_authorization()
     moto_main(list(argv))
 
 

@@ -1,0 +1,83 @@
+# One team's deploy identity: a role its workflow assumes through GitHub's OIDC federation, from its
+# own repository, environment and branch only, allowed to apply its own service root and nothing
+# else; and a read-only role for the plans of its pull requests.
+
+data "aws_partition" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  partition = data.aws_partition.current.partition
+  account   = data.aws_caller_identity.current.account_id
+  region    = data.aws_region.current.name
+  full_name = "shopsmart-${var.environment_name}-${var.service}"
+  table     = "shopsmart-${var.environment_name}-${var.table}"
+  # The service's IAM roles are made with name prefixes cut to 25 and 30 characters
+  # (modules/service, modules/lambda_service); both start with the first 25.
+  role_prefix = substr(local.full_name, 0, 25)
+
+  arn = {
+    table       = "arn:${local.partition}:dynamodb:${local.region}:${local.account}:table/${local.table}"
+    roles       = "arn:${local.partition}:iam::${local.account}:role/${local.role_prefix}*"
+    log_groups  = "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/shopsmart/${var.environment_name}/${var.service}"
+    lambda_logs = "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws/lambda/${local.full_name}"
+    alarms      = "arn:${local.partition}:cloudwatch:${local.region}:${local.account}:alarm:${local.full_name}-*"
+    dashboard   = "arn:${local.partition}:cloudwatch::${local.account}:dashboard/${local.full_name}"
+    function    = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.full_name}"
+    schedules   = "arn:${local.partition}:events:${local.region}:${local.account}:rule/${local.full_name}-*"
+    key_alias   = "arn:${local.partition}:kms:${local.region}:${local.account}:alias/dynamodb/${local.table}"
+    state       = "arn:${local.partition}:s3:::${var.state.bucket}/${var.state.key}"
+    bucket      = "arn:${local.partition}:s3:::${var.state.bucket}"
+  }
+  team_tag    = { test = "StringEquals", variable = "aws:ResourceTag/Team", values = [var.team] }
+  request_tag = { test = "StringEquals", variable = "aws:RequestTag/Team", values = [var.team] }
+}
+
+data "aws_iam_policy_document" "trust" {
+  for_each = {
+    # Releases: only jobs of the team's environment for this stage, on main. The repository's OIDC
+    # subject template includes repo, context and ref (README "How a team ships").
+    deploy = { test = "StringEquals", subject = "repo:${var.github_repository}:environment:${var.service}-${var.environment_name}:ref:refs/heads/main" }
+    # Plans of pull requests: the team's plan environment, on a pull request's merge ref.
+    plan = { test = "StringLike", subject = "repo:${var.github_repository}:environment:${var.service}-${var.environment_name}-plan:ref:refs/pull/*/merge" }
+  }
+
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [var.oidc_provider_arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    condition {
+      test     = each.value.test
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = [each.value.subject]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  for_each = data.aws_iam_policy_document.trust
+
+  name                 = "shopsmart-${var.environment_name}-${each.key}-${var.service}"
+  description          = "${each.key == "deploy" ? "Applies" : "Plans"} terraform/services/${var.service} (${var.environment_name}) for team ${var.team}, from its GitHub workflow only."
+  assume_role_policy   = each.value.json
+  max_session_duration = 3600
+}
+
+resource "aws_iam_role_policy" "deploy" {
+  name   = "own-service-only"
+  role   = aws_iam_role.this["deploy"].id
+  policy = data.aws_iam_policy_document.deploy.json
+}
+
+resource "aws_iam_role_policy" "plan" {
+  name   = "read-own-service"
+  role   = aws_iam_role.this["plan"].id
+  policy = data.aws_iam_policy_document.read.json
+}

@@ -1,0 +1,14 @@
+output "team_deploy_role_arn" {
+  description = "The role the team's release jobs assume (its GitHub environment's AWS_ROLE_ARN)."
+  value       = aws_iam_role.this["deploy"].arn
+}
+
+output "team_deploy_role_plan_arn" {
+  description = "The read-only role the team's pull-request plans assume (its plan environment's AWS_ROLE_ARN)."
+  value       = aws_iam_role.this["plan"].arn
+}
+
+output "team_deploy_role_policy" {
+  description = "The deploy role's policy (JSON), as written to IAM."
+  value       = data.aws_iam_policy_document.deploy.json
+}
