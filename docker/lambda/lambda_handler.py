@@ -7,27 +7,47 @@ requests, so the same function serves the public routes and the internal load ba
 
 A scheduled event `{"shopsmart_command": "<name>"}` runs the app's Flask CLI command instead (e.g.
 orders' `recover`, which a container runs in a background thread).
+
+Secrets are fetched at run time, never given as values: `SHOPSMART_SECRET_ARNS` maps each secret
+variable (e.g. `SHOPSMART_CURSOR_SECRET`) to its Secrets Manager ARN, and the first invocation reads
+them with the function's own role before building the app, so no secret value sits in Terraform's
+plan or state or in the function's configuration. They are kept for the life of the execution
+environment, as the app is; a rotated secret reaches new environments (a release, or scaling).
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import json
 import os
 from typing import Any
 
+import boto3
 from apig_wsgi import make_lambda_handler
 from flask import Flask
 from flask.cli import ScriptInfo
 
 SERVICE_MODULE_VARIABLE = "SHOPSMART_SERVICE_MODULE"
 COMMAND_EVENT_KEY = "shopsmart_command"
+SECRET_ARNS_VARIABLE = "SHOPSMART_SECRET_ARNS"
 
 WsgiHandler = Any
 
 
+def load_secrets() -> None:
+    """Put each secret of SHOPSMART_SECRET_ARNS into the environment create_app() reads."""
+    arns: dict[str, str] = json.loads(os.environ.get(SECRET_ARNS_VARIABLE) or "{}")
+    if not arns:
+        return
+    client = boto3.client("secretsmanager", region_name=os.environ.get("AWS_REGION"))
+    for variable, arn in arns.items():
+        os.environ[variable] = client.get_secret_value(SecretId=arn)["SecretString"]
+
+
 @functools.cache
 def _service() -> tuple[Flask, WsgiHandler]:
+    load_secrets()
     module = importlib.import_module(os.environ[SERVICE_MODULE_VARIABLE])
     app = module.create_app()
     return app, make_lambda_handler(app, binary_support=True)

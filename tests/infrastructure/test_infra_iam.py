@@ -223,9 +223,10 @@ def test_the_function_role_has_only_its_table_logs_key_and_network(terraform) ->
         "aws_iam_role_policy.table_access",
         "aws_iam_role_policy.logs",
         "aws_iam_role_policy.environment_key",
+        "aws_iam_role_policy.read_secrets",
     }
     # Log streams are named by Lambda, so the log group's streams are `<group arn>:*`.
-    for document in ("table_access", "logs", "environment_key"):
+    for document in ("table_access", "logs", "environment_key", "read_secrets"):
         _no_wildcards(terraform, _statements(module, document), ("/index/*", ".arn}:*"))
     managed = {
         body["policy_arn"]
@@ -238,10 +239,12 @@ def test_the_function_role_has_only_its_table_logs_key_and_network(terraform) ->
     }
 
 
-def test_secrets_are_read_by_the_execution_role_only_for_its_own_secrets(terraform) -> None:
-    module = terraform.modules["service"]
+@pytest.mark.parametrize(("module_name", "role"), [("service", "execution"), ("lambda_service", "function")])
+def test_secrets_are_read_by_one_role_only_for_its_own_secrets(terraform, module_name: str, role: str) -> None:
+    """ECS's execution role reads them at start; a function's own role at its first invocation."""
+    module = terraform.modules[module_name]
     statements = {statement["sid"]: statement for statement in _statements(module, "read_secrets")}
     assert statements["ReadOwnSecrets"]["actions"] == ["secretsmanager:GetSecretValue"]
     assert statements["ReadOwnSecrets"]["resources"] == "${distinct(values(var.secrets))}"
     assert statements["DecryptOwnSecrets"]["resources"] == ["${var.secrets_kms_key_arn}"]
-    assert module.resources["aws_iam_role_policy.read_secrets"]["role"] == "${aws_iam_role.execution.id}"
+    assert module.resources["aws_iam_role_policy.read_secrets"]["role"] == f"${{aws_iam_role.{role}.id}}"

@@ -191,3 +191,24 @@ def test_a_scheduled_command_runs_the_apps_cli(
     # The CLI's own summary line proves it ran; what it found depends on the services it could reach.
     summaries = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Recovery: ")]
     assert len(summaries) == 1, summaries
+
+
+def test_secrets_are_fetched_once_by_arn_before_the_app_is_built(
+    handler_module: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Terraform gives the function the secrets' ARNs only; their values never enter its state."""
+    monkeypatch.setenv("SHOPSMART_SERVICE_MODULE", "products_service")
+    monkeypatch.delenv("SHOPSMART_CURSOR_SECRET", raising=False)
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    arn = secrets.create_secret(Name="cursor", SecretString="fetched-at-run-time-0123456789")["ARN"]
+    monkeypatch.setenv("SHOPSMART_SECRET_ARNS", json.dumps({"SHOPSMART_CURSOR_SECRET": arn}))
+    calls = []
+    real_client = boto3.client
+    monkeypatch.setattr(
+        handler_module.boto3, "client", lambda name, **kwargs: calls.append(name) or real_client(name, **kwargs)
+    )
+    for _ in range(2):
+        assert handler_module.handler(http_api_event("GET", "/health/live"), None)["statusCode"] == 200
+    app, _ = handler_module._service()
+    assert app.config["CURSOR_SECRET"] == "fetched-at-run-time-0123456789"
+    assert calls.count("secretsmanager") == 1

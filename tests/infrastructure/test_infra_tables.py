@@ -132,7 +132,12 @@ def test_the_table_is_protected_recoverable_encrypted_and_owned_by_the_scaler(te
     assert encryption["enabled"] is True
     assert encryption["kms_key_arn"] == "${local.kms_key_arn}"
     assert table["stream_enabled"] == "${var.stream_view_type != null}"
-    assert table["lifecycle"][0]["ignore_changes"] == ["read_capacity", "write_capacity"]
+    # The scaler owns the capacity of the table and of every index: a release must not reset it.
+    lifecycle = table["lifecycle"][0]
+    assert set(lifecycle["ignore_changes"]) == {"read_capacity", "write_capacity", "global_secondary_index"}
+    # With the indexes ignored, a guard refuses a plan whose indexes differ from the spec's.
+    (guard,) = lifecycle["postcondition"]
+    assert "self.global_secondary_index" in guard["condition"] and "local.index_shapes" in guard["condition"]
     ttl = next(entry["ttl"] for entry in table["dynamic"] if "ttl" in entry)
     assert ttl["content"][0] == {"enabled": True, "attribute_name": "${ttl.value}"}
 

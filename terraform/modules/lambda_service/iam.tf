@@ -59,6 +59,31 @@ resource "aws_iam_role_policy" "environment_key" {
   policy = data.aws_iam_policy_document.environment_key.json
 }
 
+# The secrets' values, read by the handler at run time (never in the function's configuration).
+data "aws_iam_policy_document" "read_secrets" {
+  count = length(var.secrets) > 0 ? 1 : 0
+
+  statement {
+    sid       = "ReadOwnSecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = distinct(values(var.secrets))
+  }
+
+  statement {
+    sid       = "DecryptOwnSecrets"
+    actions   = ["kms:Decrypt"]
+    resources = [var.secrets_kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "read_secrets" {
+  count = length(var.secrets) > 0 ? 1 : 0
+
+  name   = "read-secrets"
+  role   = aws_iam_role.function.id
+  policy = data.aws_iam_policy_document.read_secrets[0].json
+}
+
 # Network interfaces in the VPC and X-Ray segments: AWS's managed policies for exactly these.
 resource "aws_iam_role_policy_attachment" "vpc_access" {
   role       = aws_iam_role.function.name

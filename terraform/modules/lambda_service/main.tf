@@ -23,7 +23,7 @@ resource "aws_lambda_function" "this" {
   publish = true
 
   environment {
-    variables = merge(var.environment, var.sensitive_environment)
+    variables = merge(var.environment, length(var.secrets) > 0 ? { SHOPSMART_SECRET_ARNS = jsonencode(var.secrets) } : {})
   }
 
   vpc_config {

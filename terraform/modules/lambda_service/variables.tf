@@ -37,16 +37,21 @@ variable "reserved_concurrency" {
 }
 
 variable "environment" {
-  description = "Environment variables (SHOPSMART_*); secret values belong in sensitive_environment."
+  description = "Environment variables (SHOPSMART_*); never a secret's value (see secrets)."
   type        = map(string)
   default     = {}
 }
 
-variable "sensitive_environment" {
-  description = "Environment variables holding secrets; encrypted with environment_kms_key_arn at rest."
+variable "secrets" {
+  description = "Secrets the function reads at run time with its own role: variable name => Secrets Manager ARN (lambda_handler.py fetches them once per execution environment)."
   type        = map(string)
   default     = {}
-  sensitive   = true
+}
+
+variable "secrets_kms_key_arn" {
+  description = "The KMS key encrypting the secrets, which the function's role may decrypt; null when there are no secrets."
+  type        = string
+  default     = null
 }
 
 variable "environment_kms_key_arn" {

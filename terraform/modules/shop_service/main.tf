@@ -95,13 +95,6 @@ module "ecs_service" {
   tags                 = var.tags
 }
 
-# On Lambda the function gets its secrets' values in its encrypted environment.
-data "aws_secretsmanager_secret_version" "lambda" {
-  for_each = local.on_lambda ? local.secret_arns : {}
-
-  secret_id = each.value
-}
-
 module "lambda_service" {
   source = "../lambda_service"
   count  = local.on_lambda ? 1 : 0
@@ -112,8 +105,10 @@ module "lambda_service" {
   memory_size          = var.capacity.lambda_memory
   reserved_concurrency = var.capacity.lambda_concurrency
 
-  environment             = merge(local.environment, var.lambda_environment, { SHOPSMART_SERVICE_MODULE = var.module })
-  sensitive_environment   = { for variable, secret in data.aws_secretsmanager_secret_version.lambda : variable => secret.secret_string }
+  environment = merge(local.environment, var.lambda_environment, { SHOPSMART_SERVICE_MODULE = var.module })
+  # ARNs only: the function reads the values with its role at run time, so they never reach state.
+  secrets                 = local.secret_arns
+  secrets_kms_key_arn     = var.platform.secrets_key_arn
   environment_kms_key_arn = var.platform.secrets_key_arn
 
   table = {
