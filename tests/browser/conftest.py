@@ -124,6 +124,11 @@ class ShopApi:
         headers = {**self._admin, "If-Match": "*"}  # whatever version it is at
         return self._call("PATCH", f"/products/{product_id}", 200, json={"price": price}, headers=headers)
 
+    def split_stock(self, product_id: str, shards: int) -> dict[str, Any]:
+        """Split a product's stock over `shards` items, as an admin marks a product hot."""
+        body = {"shards": shards}
+        return self._call("PUT", f"/products/{product_id}/stock-shards", 200, json=body, headers=self._admin)
+
     def stock(self, product_id: str) -> int:
         return self._call("GET", f"/products/{product_id}", 200)["inventory_count"]
 

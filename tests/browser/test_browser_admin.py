@@ -45,6 +45,36 @@ def test_admin_restocks_a_product(shop, page, signed_in, snap):
     snap(page, "product")
 
 
+def test_a_restock_of_a_split_product_sold_meanwhile_asks_to_reload(shop, page, signed_in, snap):
+    """The page restocks by what it showed; a sale from any of the product's shards since then makes
+    the server refuse it (412), and after a reload the restock adds to the stock there really is."""
+    admin, shopper = unique("admin"), unique("shopper")
+    product = shop.create_product(unique("restock"), unique("Hot kettle"), stock=40, price="30.00")
+    shop.split_stock(product["product_id"], 4)
+
+    page.goto("/")
+    signed_in(page, admin, admin=True)
+    page.goto(f"/#/admin/product/{product['product_id']}")
+    stock_now = page.get_by_test_id("current-stock")
+    expect(stock_now).to_have_text("40")
+    shop.add_to_cart(shopper, product["product_id"], 2)
+    shop.checkout(shopper)
+
+    page.get_by_label("Units to add").fill("5")
+    page.get_by_role("button", name="Restock", exact=True).click()
+    message = page.get_by_test_id("product-form-message")
+    expect(message).to_contain_text("changed since the page loaded")
+    snap(page, "admin-restock-stale")
+    assert shop.stock(product["product_id"]) == 38
+
+    message.get_by_role("button", name="Reload").click()
+    expect(stock_now).to_have_text("38")
+    page.get_by_label("Units to add").fill("5")
+    page.get_by_role("button", name="Restock", exact=True).click()
+    expect(message).to_have_text("Restocked: 43 in stock.")
+    assert shop.stock(product["product_id"]) == 43
+
+
 def test_shoppers_cannot_manage_products(shop, page, signed_in, snap):
     shopper = unique("shopper")
     product = shop.create_product(unique("restock"), unique("Desk lamp"), stock=3)

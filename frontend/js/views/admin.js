@@ -7,7 +7,7 @@ import { fill, h, heading, loading, money, stockLabel } from "../dom.js";
 import { isAdmin } from "../session.js";
 
 export const PAGE_SIZE = 20;
-const STALE_MESSAGE = "Someone else changed this product; reload to see their changes before you edit it.";
+const STALE_MESSAGE = "This product changed since the page loaded (a sale, or another admin's edit); reload to see it as it is now before you edit it.";
 
 // Shown once on the page a create or save leads to.
 let pendingFlash = null;
