@@ -71,6 +71,9 @@ const provider = new Provider(settings.issuer, {
   jwks: { keys: [settings.signing_jwk] },
   cookies: { keys: [randomBytes(32).toString("base64url")] },
   pkce: { required: () => true },
+  // The page calls the token endpoint from the shop's origin: allowed for the shop's own client only.
+  clientBasedCORS: (ctx, origin, client) =>
+    client.redirectUris.some((uri) => new URL(uri).origin === origin),
   findAccount: (ctx, id) => account(id),
   claims: {
     openid: ["sub", "token_use", "cognito:username", "cognito:groups"],
