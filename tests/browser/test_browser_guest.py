@@ -129,7 +129,7 @@ def test_a_price_changed_since_adding_is_shown_before_checkout(shop, page, signe
     expect(page.get_by_test_id("order-total")).to_have_text(dollars("11.49"))
 
 
-def test_a_guest_is_asked_to_sign_in_to_check_out(shop, page, snap):
+def test_a_guest_checking_out_is_sent_to_sign_in_and_back_to_the_cart(shop, page, snap):
     product = shop.create_product(unique("ask"), unique("Rug"), stock=5, price="40.00")
     checkouts = requests_to(page, "POST", "/orders")
 
@@ -139,11 +139,17 @@ def test_a_guest_is_asked_to_sign_in_to_check_out(shop, page, snap):
     page.get_by_test_id("cart-link").click()
     checkout = page.get_by_test_id("checkout-button")
     expect(checkout).to_have_text("Sign in to check out")
-    checkout.click()
-    expect(page.get_by_test_id("cart-message")).to_contain_text("Sign in to check out")
-    expect(page.get_by_label("User name")).to_be_focused()
-    expect(page.get_by_test_id("cart-line")).to_have_count(1)
     snap(page, "guest-checkout")
+    checkout.click()
+    # Off to the provider's sign-in page, and back to the cart, which came along.
+    expect(page).to_have_title(re.compile("^Sign in"))
+    shopper = unique("asked")
+    page.get_by_label("User name").fill(shopper)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_test_id("signed-in-user")).to_have_text(shopper)
+    expect(page).to_have_url(re.compile("#/cart$"))
+    expect(page.get_by_test_id("cart-line")).to_have_count(1)
+    expect(page.get_by_test_id("checkout-button")).to_have_text("Checkout")
     assert checkouts == [], "a guest never asks for an order"
 
 

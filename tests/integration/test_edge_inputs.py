@@ -202,8 +202,10 @@ def signed(keys: DevKeys, **changes: Any) -> dict[str, str]:
         {"sub": "user\n"},
         {"sub": LONG_ID},
         {"scope": ["shopsmart/internal"]},
-        {"aud": {"shopsmart": 1}},
-        {"aud": [["shopsmart"]]},
+        # An ID token names its client in `aud` (an access token's `aud` is never read).
+        {"token_use": "id", "client_id": None, "aud": {"shopsmart": 1}},
+        {"token_use": "id", "client_id": None, "aud": [["shopsmart"]]},
+        {"client_id": ["shopsmart"]},
     ],
     ids=lambda claims: repr(claims)[:40],
 )

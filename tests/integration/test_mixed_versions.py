@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from devstack.environment import service_url_variable
+from devstack.environment import JWT_AUDIENCE, service_url_variable
+from devstack.keys import LOCAL_AUDIENCE, LOCAL_SERVICE_CLIENT_ID
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PREVIOUS_REF_VARIABLE = "SHOPSMART_PREVIOUS_REF"
@@ -81,7 +82,10 @@ def previous_release(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str]
             files.extractall(target, filter="data")
         # Ahead of the installed (editable) packages, so the previous code is the one imported.
         path = os.pathsep.join(str(target / part) for part in (f"services/{service}", *RELEASED_LIBS))
-        variables = {"PYTHONPATH": path}
+        # A release from before SHOPSMART_SERVICE_CLIENT_ID accepted the services' credential only
+        # when their client was in its audience: deployed beside one, the audience lists both
+        # clients (today's code still tells the services' client apart, wherever it is listed).
+        variables = {"PYTHONPATH": path, JWT_AUDIENCE: f"{LOCAL_AUDIENCE},{LOCAL_SERVICE_CLIENT_ID}"}
         imported = subprocess.run(
             [sys.executable, "-c", f"import {PACKAGES[service]} as p; print(p.__file__)"],
             capture_output=True,

@@ -6,7 +6,7 @@ import { cartApi, getCart } from "../cart-api.js";
 import { showCartCount } from "../cart-count.js";
 import { cartFingerprint, changedItems, placeOrder, shortItems } from "../checkout.js";
 import { fill, h, heading, hiddenText, loading, money, productImage } from "../dom.js";
-import { currentSession } from "../session.js";
+import { currentSession, signIn } from "../session.js";
 import { MAX_QUANTITY } from "./product.js";
 import { announceOrderPlaced } from "./orders.js";
 
@@ -86,12 +86,14 @@ export async function renderCart(view) {
     );
   }
 
-  /** A guest cannot check out: point to the sign-in at the top; the cart comes along. */
-  function askToSignIn() {
-    say("Sign in to check out — your cart is kept. Use the sign-in at the top of the page.");
-    const userName = document.getElementById("sign-in-user");
-    userName?.scrollIntoView({ block: "center" });
-    userName?.focus();
+  /** A guest cannot check out: off to sign in, back to this cart, which comes along. */
+  async function askToSignIn() {
+    say("Sign in to check out — your cart is kept.");
+    try {
+      await signIn();
+    } catch (error) {
+      say(`Sign in to check out — your cart is kept. ${error.message}`);
+    }
   }
 
   function cartLine(item) {

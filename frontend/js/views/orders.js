@@ -29,7 +29,7 @@ function itemCount(order) {
 }
 
 function signInFirst(view, title) {
-  fill(view, heading(1, title), h("p", { class: "notice" }, "Sign in to see your orders — use the sign-in buttons at the top of the page."));
+  fill(view, heading(1, title), h("p", { class: "notice" }, "Sign in to see your orders — use “Sign in” at the top of the page."));
 }
 
 /** `#/orders`: the caller's orders, newest first, with "Load more". */

@@ -71,6 +71,9 @@ const provider = new Provider(settings.issuer, {
   jwks: { keys: [settings.signing_jwk] },
   cookies: { keys: [randomBytes(32).toString("base64url")] },
   pkce: { required: () => true },
+  // The page calls the token endpoint from the shop's origin: allowed for the shop's own client only.
+  clientBasedCORS: (ctx, origin, client) =>
+    client.redirectUris.some((uri) => new URL(uri).origin === origin),
   findAccount: (ctx, id) => account(id),
   claims: {
     openid: ["sub", "token_use", "cognito:username", "cognito:groups"],
@@ -169,6 +172,7 @@ function page(title, body) {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="description" content="Sign in to ShopSmart (local sign-in provider).">
+<link rel="icon" href="data:,">
 <title>${escape(title)} · ShopSmart</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:0;padding:1rem;background:#f6f6f4;color:#1a1a1a;line-height:1.5}

@@ -235,6 +235,8 @@ class TokenVerifier:
             return caller_of(claims)
         if token_use == ACCESS_TOKEN_USE:
             client = claims.get("client_id")
+            if not isinstance(client, str):
+                raise Unauthorized("Invalid token: an access token names its client in 'client_id'.")
             if client == self._service_client:
                 caller = caller_of(claims, is_service=True)
                 if INTERNAL_SCOPE not in caller.scopes:
