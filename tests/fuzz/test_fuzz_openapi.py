@@ -63,8 +63,6 @@ STATEFUL_RESUMES = 20
 REAL_TOKEN_SHARE = 7
 HOSTILE_CREDENTIALS = ("generated", "expired", "malformed", "none")
 INTERNAL_PREFIX = "/internal/"
-ADMIN = "fuzz-admin"
-SHOPPER = "fuzz-shopper"
 TIMEOUT = 10
 
 
@@ -76,21 +74,6 @@ def _schema(base_url: str) -> schemathesis.BaseSchema:
 def _ok(response: requests.Response, status: int) -> requests.Response:
     assert response.status_code == status, response.text
     return response
-
-
-@pytest.fixture(scope="module")
-def admin(auth_headers) -> dict[str, str]:
-    return auth_headers(ADMIN, groups=["admin"])
-
-
-@pytest.fixture(scope="module")
-def shopper(auth_headers) -> dict[str, str]:
-    return auth_headers(SHOPPER)
-
-
-@pytest.fixture(scope="module")
-def service(auth_headers) -> dict[str, str]:
-    return auth_headers("fuzz-svc", scopes=["shopsmart/internal"])
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Guest tokens: an opaque, signed identity for a shopper who has not signed in.
 
-A token is the id of the key that signed it, a random 128-bit id, the moment it expires, and an
+A token is a random 128-bit id, the moment it expires, the id of the key that signed it, and an
 HMAC-SHA256 of all three under the guest token secret, so nobody without the secret can make one
 up, turn one guest's token into another's, or extend its life. The key id lets the secret be
 rotated without signing every guest out: the new secret signs, and the previous one
@@ -38,11 +38,11 @@ GUEST_TOKEN_TTL_SECONDS = 7 * 24 * 60 * 60
 # anything else can never pass for a guest token. v2 tokens, from before key ids, are still read.
 _SIGNED_PREFIX = b"shopsmart-guest-token/v3:"
 _V2_SIGNED_PREFIX = b"shopsmart-guest-token/v2:"
-# The key id (v3 only), lower-case hex id, the expiry in Unix seconds (ten digits), the unpadded
+# Lower-case hex id, the expiry in Unix seconds (ten digits), the key id (v3 only), the unpadded
 # base64url SHA-256 MAC, separated by dots: one spelling per token, so an altered character can
-# never decode to the same key, id, expiry or signature.
+# never decode to the same id, expiry, key or signature.
 _TOKEN_SHAPE = re.compile(
-    rf"(?:({KEY_ID_PATTERN})\.)?([0-9a-f]{{{2 * GUEST_ID_BYTES}}})\.([1-9][0-9]{{9}})\.([A-Za-z0-9_-]{{43}})"
+    rf"([0-9a-f]{{{2 * GUEST_ID_BYTES}}})\.([1-9][0-9]{{9}})\.(?:({KEY_ID_PATTERN})\.)?([A-Za-z0-9_-]{{43}})"
 )
 
 
@@ -77,7 +77,7 @@ class GuestTokens:
     def issue(self) -> GuestToken:
         guest_id = secrets.token_hex(GUEST_ID_BYTES)
         expires = str(int(self._clock()) + self._ttl)
-        body = f"{self._keys.current_id}.{guest_id}.{expires}"
+        body = f"{guest_id}.{expires}.{self._keys.current_id}"
         return GuestToken(guest_id, f"{body}.{_signature(self._keys.current, _SIGNED_PREFIX, body)}")
 
     def verify(self, token: str) -> str:
@@ -86,10 +86,10 @@ class GuestTokens:
         shape = _TOKEN_SHAPE.fullmatch(token)
         if shape is None:
             raise Unauthorized("The guest token is not valid.")
-        key_id, guest_id, expires, signature = shape.groups()
+        guest_id, expires, key_id, signature = shape.groups()
         if key_id is not None:
             key = self._keys.key(key_id)
-            expected = [_signature(key, _SIGNED_PREFIX, f"{key_id}.{guest_id}.{expires}")] if key else []
+            expected = [_signature(key, _SIGNED_PREFIX, f"{guest_id}.{expires}.{key_id}")] if key else []
         else:  # issued before tokens carried a key id
             expected = [
                 _signature(key, _V2_SIGNED_PREFIX, f"{guest_id}.{expires}") for key in self._keys.accepted()

@@ -109,9 +109,9 @@ def test_a_guest_token_cannot_outlive_the_merge_record():
 
 def test_an_extended_expiry_is_refused():
     token = GuestTokens(SECRET).issue().token
-    key_id, guest_id, expires, signature = token.split(".")
+    guest_id, expires, key_id, signature = token.split(".")
     with pytest.raises(Unauthorized, match="not valid"):
-        GuestTokens(SECRET).verify(f"{key_id}.{guest_id}.{int(expires) + 86400}.{signature}")
+        GuestTokens(SECRET).verify(f"{guest_id}.{int(expires) + 86400}.{key_id}.{signature}")
 
 
 def test_gunicorn_refusals_are_problem_json():

@@ -26,9 +26,12 @@ from typing import Any
 import pytest
 
 DOCUMENT_FILE = "openapi.json"
-# Where the document a change is checked against comes from; CI on main compares main with itself.
+# Where the document a change is checked against comes from: `origin/main` (fetched when a CI
+# clone of a branch lacks it), else the local `main`; on main itself, the commit before HEAD.
 BASE_REF_VARIABLE = "SHOPSMART_OPENAPI_BASE"
-DEFAULT_BASE_REF = "main"
+REMOTE = "origin"
+MAIN_BRANCH = "main"
+REMOTE_MAIN = f"{REMOTE}/{MAIN_BRANCH}"
 _VERSION = re.compile(r"/v(\d+)(?=/|$)")
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _JSON = "application/json"
@@ -51,24 +54,67 @@ def document_path(package: str) -> Path:
     return Path(importlib.import_module(package).__file__).resolve().parents[1] / DOCUMENT_FILE
 
 
-def checked_in_on(ref: str, path: Path) -> dict[str, Any] | None:
-    """The document as committed on `ref` (e.g. `main`), or None where there is no such version."""
+def _git(where: Path | str, *arguments: str) -> str | None:
+    """git's output, stripped; None when git fails (or is missing)."""
     try:
-        top = subprocess.run(  # noqa: S603 - fixed git arguments
-            ["git", "-C", str(path.parent), "rev-parse", "--show-toplevel"],  # noqa: S607
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        shown = subprocess.run(  # noqa: S603 - fixed git arguments
-            ["git", "-C", top, "show", f"{ref}:{path.resolve().relative_to(Path(top).resolve()).as_posix()}"],  # noqa: S607
+        done = subprocess.run(  # noqa: S603 - fixed git arguments
+            ["git", "-C", str(where), *arguments],  # noqa: S607
             capture_output=True,
             text=True,
             check=True,
         )
-    except (OSError, subprocess.CalledProcessError, ValueError):
+    except (OSError, subprocess.CalledProcessError):
         return None
-    return json.loads(shown.stdout)
+    return done.stdout.strip()
+
+
+def _commit(top: str, ref: str) -> str | None:
+    return _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+
+
+def in_ci() -> bool:
+    """True on a CI runner (GitHub Actions and others set CI=true)."""
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _default_base(top: str) -> str:
+    """`origin/main`, fetched if this clone lacks it (a CI checkout of a branch); the local
+    `main` where there is no such remote."""
+    if _commit(top, REMOTE_MAIN) is None and _git(top, "remote", "get-url", REMOTE) is not None:
+        refspec = f"+refs/heads/{MAIN_BRANCH}:refs/remotes/{REMOTE_MAIN}"
+        _git(top, "fetch", "--quiet", "--depth=2", REMOTE, refspec)
+    return REMOTE_MAIN if _commit(top, REMOTE_MAIN) is not None else MAIN_BRANCH
+
+
+def base_document(path: Path) -> tuple[str, dict[str, Any]]:
+    """(the base commit, its version of the document at `path`) to check a change against.
+
+    The base is `SHOPSMART_OPENAPI_BASE`, else `origin/main` (fetched when missing), else `main`.
+    On the base itself (CI on main) it is the commit before, never the file compared with
+    itself. A base that cannot be found fails the test, loudly: it never skips in a git checkout
+    or in CI. A document the base does not have yet is compared as empty (nothing to break).
+    """
+    top = _git(path.parent, "rev-parse", "--show-toplevel")
+    if top is None:
+        if in_ci():
+            pytest.fail(f"{path} is not in a git checkout, so no base to check breaking changes against")
+        pytest.skip(f"{path.parent.name} is not in a git checkout: no base to compare {path.name} with")
+    ref = os.environ.get(BASE_REF_VARIABLE) or _default_base(top)
+    commit = _commit(top, ref)
+    if commit is None:
+        pytest.fail(
+            f"no {ref!r} to check {path.parent.name}/{path.name} against: fetch it ({BASE_REF_VARIABLE})"
+        )
+    if commit == _commit(top, "HEAD"):
+        parent = _commit(top, f"{commit}^1")
+        if parent is None and _git(top, "fetch", "--quiet", "--deepen=1", REMOTE) is not None:
+            parent = _commit(top, f"{commit}^1")
+        if parent is None:
+            pytest.fail(f"HEAD is {ref!r} and its parent commit is not available to compare with")
+        commit = parent
+    relative = path.resolve().relative_to(Path(top).resolve()).as_posix()
+    shown = _git(top, "show", f"{commit}:{relative}")
+    return commit, json.loads(shown) if shown else {}
 
 
 def breaking_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -242,13 +288,10 @@ def assert_checked_in_document_is_current(client: Any, path: Path) -> None:
 
 def assert_no_breaking_change(path: Path) -> None:
     """Fail naming each change to the checked-in document that breaks the base branch's version."""
-    ref = os.environ.get(BASE_REF_VARIABLE, DEFAULT_BASE_REF)
-    base = checked_in_on(ref, path)
-    if base is None:
-        pytest.skip(f"no {path.parent.name}/{path.name} on {ref!r} to compare with")
+    commit, base = base_document(path)
     changes = breaking_changes(base, json.loads(path.read_text()))
     assert not changes, (
-        f"{path.parent.name}/{path.name} breaks its version on {ref!r}; serve the changed path "
+        f"{path.parent.name}/{path.name} breaks its version at {commit[:12]}; serve the changed path "
         "under a new version (see the README's rule for changing an API):\n  - " + "\n  - ".join(changes)
     )
 

@@ -327,7 +327,10 @@ def remove_bought(
     transaction that deletes the lines and marks the hold done, with no read. Any other case (a
     line to keep or to take from, a repeat, a race, a hold passed on) fails a condition there,
     writes nothing, and is decided from a read of the lines.
+
+    Entries for one product are summed first: a transaction may touch each item only once.
     """
+    items = _one_entry_per_product(items)
     if repository.remove_whole_lines(user_id, order_id, timestamp(read_at), items):
         return CheckoutRemovals(order_id, removed=list(items))
     for _ in range(MAX_WRITE_ATTEMPTS):
@@ -351,6 +354,14 @@ def remove_bought(
             repository.finish_claim(user_id, order_id)
             return outcome
     raise CartBusy("The cart is changing too often to remove the bought lines; retry.")
+
+
+def _one_entry_per_product(items: Sequence[BoughtItem]) -> list[BoughtItem]:
+    """`items` with the quantities of each product summed, in the order products first appear."""
+    summed: dict[str, int] = {}
+    for item in items:
+        summed[item.product_id] = summed.get(item.product_id, 0) + item.quantity
+    return [BoughtItem(product_id, quantity) for product_id, quantity in summed.items()]
 
 
 def merge_guest_cart(repository: Any, guest: str, user_id: str) -> MergeOutcome:

@@ -106,3 +106,24 @@ def test_the_hold_of_another_order_is_left_alone(repository, fill, stored):
     assert quantities(repository) == {}
     header = stored("u", HEADER)
     assert header["CheckoutClaim"] == "o2" and "CheckoutClaimFinished" not in header
+
+
+def test_one_product_twice_is_refused_by_the_api_and_summed_by_the_rule(client, service, repository, fill):
+    """Two entries for one product once made a transaction touch one item twice, which DynamoDB
+    refuses: a 5xx. The API refuses the request (422); the rule itself, called directly, buys
+    their sum."""
+    body = {
+        "order_id": "o1",
+        "read_at": "2026-01-01T00:00:00Z",
+        "items": [{"product_id": "a", "quantity": 1}, {"product_id": "a", "quantity": 1}],
+    }
+    response = client.post("/internal/v1/carts/u/checkout-removals", json=body, headers=service)
+    assert response.status_code == 422 and "items" in response.json["errors"]["json"]
+
+    fill(a=3, b=1)
+    read_at = held_for(repository, "o1")
+    outcome = remove_bought(
+        repository, "u", "o1", read_at, [BoughtItem("a", 1), BoughtItem("b", 1), BoughtItem("a", 1)]
+    )
+    assert outcome.removed == [BoughtItem("a", 2), BoughtItem("b", 1)] and outcome.kept == []
+    assert quantities(repository) == {"a": 1}

@@ -67,8 +67,8 @@ def test_a_guest_token_is_issued_without_auth_and_is_unguessable(client):
     tokens = {first.json["guest_token"], second.json["guest_token"]}
     assert len(tokens) == 2
     for token in tokens:
-        guest_id, expires, signature = token.split(".")
-        assert len(guest_id) == 32 and len(signature) == 43
+        guest_id, expires, key_id, signature = token.split(".")
+        assert len(guest_id) == 32 and len(key_id) == 8 and len(signature) == 43
         assert 0 < int(expires) - time.time() <= GUEST_TOKEN_TTL_SECONDS
         assert "#" not in token
 
