@@ -70,7 +70,7 @@ lint: $(STAMP) ## ruff: lint and formatting
 	$(BIN)/ruff format --check .
 
 unit: $(STAMP) ## Unit tests of libraries and services (moto, no servers), Terraform and Dockerfiles
-	$(call pytest_tier,unit,libs services tests/infrastructure -m "not integration" -q)
+	$(call pytest_tier,unit,libs services tests/infrastructure tests/bench -m "not integration" -q)
 
 test-products: $(STAMP) ## The products team's pipeline: lint, unit tests, its consumers' contracts
 	$(call service_pipeline,products)
