@@ -111,8 +111,8 @@ bench: $(STAMP) ## Reads, sale throughput and CPU per checkout against their flo
 faults: $(STAMP) ## Faults mid-sale on a stack of its own: DynamoDB restart, services killed, slow products, throttling
 	$(call pytest_tier,faults,tests/faults -q)
 
-load: $(STAMP) ## A sale event through the gateway (locust), then the stock audit: load/results.json
-	$(BIN)/python -m load
+load: $(STAMP) ## A sale event through the gateway (locust), then the stock audit: load/results.json (SCENARIO=hot-product|hot-page)
+	$(BIN)/python -m load $(if $(SCENARIO),--scenario $(SCENARIO))
 
 clean: ## Remove the virtualenv and caches (keeps .local data)
 	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules
