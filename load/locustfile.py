@@ -4,8 +4,10 @@ Run by `python -m load` (or `make load`); the hot products and where to write th
 come from the environment it sets. Expected refusals (sold out 409, empty cart 422) count as
 successes; only a 5xx or an unexpected status is a failure.
 
-Two kinds of users: `Shopper` (the sale scenario) and `HotProductBuyer`, who does nothing but buy
-the first hot product (the hot-product scenario runs both, four buyers to each shopper). Locally
+Three kinds of users: `Shopper` (the sale scenario), `HotProductBuyer`, who does nothing but buy
+the first hot product (the hot-product scenario runs both, four buyers to each shopper), and
+`PageViewer`, who only looks at that product's page, as a browser with a cache does (the
+hot-page scenario: four viewers to each buyer). Locally
 each user signs in through the gateway's development sign-in; against a real deployment, where
 that is off, `LOAD_TOKENS_FILE` names a file of access tokens of test users, one a line.
 """
@@ -25,6 +27,8 @@ from locust import HttpUser, between, events, task
 HOT_PRODUCTS = [pid for pid in os.environ.get("LOAD_HOT_PRODUCTS", "").split(",") if pid]
 TALLY_PATH = os.environ.get("LOAD_TALLY_PATH")
 TOKENS_FILE = os.environ.get("LOAD_TOKENS_FILE")
+# Request ids of page views start with this, so their DynamoDB calls can be told apart afterwards.
+PAGE_REQUEST_PREFIX = os.environ.get("LOAD_PAGE_REQUEST_PREFIX", "page-")
 status_classes: Counter[str] = Counter()
 _tokens = itertools.cycle(Path(TOKENS_FILE).read_text(encoding="utf-8").split()) if TOKENS_FILE else None
 
@@ -133,3 +137,31 @@ class HotProductBuyer(HttpUser):
             return
         self.client.put(f"/cart/items/{HOT_PRODUCTS[0]}", json={"quantity": 1}, name="/cart/items/{id}")
         check_out(self)
+
+
+class PageViewer(HttpUser):
+    """Came to look at the viral product: opens its page again and again, anonymously, keeping the
+    last copy and its ETag and revalidating it (`If-None-Match`), as a browser or a CDN does."""
+
+    wait_time = between(0.05, 0.2)
+    weight = 16
+
+    def on_start(self) -> None:
+        self.etag: str | None = None
+
+    @task
+    def view_the_hot_product(self) -> None:
+        if not HOT_PRODUCTS:
+            return
+        headers = {"X-Request-ID": f"{PAGE_REQUEST_PREFIX}{uuid.uuid4().hex}"}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        with self.client.get(
+            f"/products/{HOT_PRODUCTS[0]}", headers=headers, name="/products/{id} (page)", catch_response=True
+        ) as answer:
+            if answer.status_code in (200, 304):
+                status_classes[f"page_{answer.status_code}"] += 1
+                self.etag = answer.headers.get("ETag", self.etag)
+                answer.success()
+            else:
+                answer.failure(f"the page answered {answer.status_code}")

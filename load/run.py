@@ -46,7 +46,11 @@ SCENARIOS = {
     "sale": ["Shopper"],
     # Most buyers on one product: four HotProductBuyer users to each Shopper (their weights).
     "hot-product": ["Shopper", "HotProductBuyer"],
+    # Most shoppers viewing one product, some buying it: four PageViewer users to each buyer.
+    "hot-page": ["PageViewer", "HotProductBuyer"],
 }
+PAGE_REQUEST_PREFIX = "page-"
+PAGE_ROUTE = "GET /products/<id:product_id>"
 
 
 def run_locust(
@@ -69,7 +73,11 @@ def run_locust(
         "--exit-code-on-error", "0",
         *SCENARIOS[scenario],
     ]  # fmt: skip
-    environment = {"LOAD_HOT_PRODUCTS": ",".join(hot_products), "LOAD_TALLY_PATH": str(tally)}
+    environment = {
+        "LOAD_HOT_PRODUCTS": ",".join(hot_products),
+        "LOAD_TALLY_PATH": str(tally),
+        "LOAD_PAGE_REQUEST_PREFIX": PAGE_REQUEST_PREFIX,
+    }
     result = subprocess.run(  # noqa: S603 - our own command line
         command,
         env={**_inherited_environment(), **environment},
@@ -92,6 +100,31 @@ def run_locust(
         p99_ms=float(total["99%"]),
         status_classes=json.loads(tally.read_text()),
     )
+
+
+def page_views(status_classes: dict[str, int], products_log: Path) -> dict[str, float]:
+    """The page views' 304 share (from locust's tally) and the DynamoDB reads and read units each
+    view cost the products service (from its EMF lines for the views' request ids)."""
+    shown, unchanged = status_classes.get("page_200", 0), status_classes.get("page_304", 0)
+    views = reads = 0
+    units = 0.0
+    for line in products_log.read_text().splitlines():
+        if not line.startswith('{"_aws"'):
+            continue
+        document = json.loads(line)
+        if document.get("Route") == PAGE_ROUTE and str(document.get("request_id")).startswith(
+            PAGE_REQUEST_PREFIX
+        ):
+            views += 1
+            reads += document["DynamoDBCalls"]
+            units += document["ConsumedReadCapacity"]
+    return {
+        "views": shown + unchanged,
+        "not_modified_share": round(unchanged / (shown + unchanged), 3) if shown + unchanged else 0.0,
+        "views_reaching_products": views,
+        "dynamodb_reads_per_view": round(reads / views, 3) if views else 0.0,
+        "read_units_per_view": round(units / views, 3) if views else 0.0,
+    }
 
 
 def _inherited_environment() -> dict[str, str]:

@@ -35,10 +35,12 @@ export class ApiError extends Error {
  * The API's answer as {data, status, headers}; an error status throws ApiError.
  * `json` is sent as the body; `headers` are added (e.g. Idempotency-Key, If-Match).
  * `token` is sent instead of the session's (while signing in); its 401 signs nobody out.
+ * `anonymous` sends no token at all: the catalogue is the same for everyone, and an answer to a
+ * request carrying a token is never kept by a cache (the CDN, the browser).
  */
-export async function request(method, path, { json, headers = {}, token } = {}) {
+export async function request(method, path, { json, headers = {}, token, anonymous = false } = {}) {
   const sent = new Headers({ Accept: "application/json", ...headers });
-  const session = token ? null : currentSession();
+  const session = token || anonymous ? null : currentSession();
   const bearer = token || session?.token;
   if (bearer) sent.set("Authorization", `Bearer ${bearer}`);
   if (json !== undefined) sent.set("Content-Type", "application/json");
@@ -49,6 +51,9 @@ export async function request(method, path, { json, headers = {}, token } = {}) 
     response = await fetch(path, {
       method,
       headers: sent,
+      // A catalogue read revalidates this browser's copy every time (a bodiless 304 when nothing
+      // changed), so the page shows what the shop or its CDN serves now, not what the browser kept.
+      cache: anonymous ? "no-cache" : "default",
       body: json === undefined ? undefined : JSON.stringify(json),
       signal: timeout,
     });

@@ -27,19 +27,32 @@ _OPERATIONS_REPORTING_CAPACITY = (
 )
 
 
+@dataclass(frozen=True)
+class CallCost:
+    """One DynamoDB call of a unit of work: its operation, the tables it touched and its units."""
+
+    operation: str
+    tables: tuple[str, ...]
+    read_units: Decimal
+    write_units: Decimal
+
+
 @dataclass
 class CapacityMeter:
-    """Capacity units and call count accumulated by the DynamoDB calls of one unit of work."""
+    """Capacity units and call count accumulated by the DynamoDB calls of one unit of work, and
+    each call's own units in order (the cost model itemises a purchase from them)."""
 
     read_units: Decimal = Decimal(0)
     write_units: Decimal = Decimal(0)
     calls: int = 0
     by_operation: dict[str, int] = field(default_factory=dict)
+    call_costs: list[CallCost] = field(default_factory=list)
 
     def record(self, operation: str, consumed: Any) -> None:
         self.calls += 1
         self.by_operation[operation] = self.by_operation.get(operation, 0) + 1
         entries = consumed if isinstance(consumed, list) else [consumed] if consumed else []
+        read_before, write_before = self.read_units, self.write_units
         for entry in entries:
             read = entry.get("ReadCapacityUnits")
             write = entry.get("WriteCapacityUnits")
@@ -49,6 +62,10 @@ class CapacityMeter:
                 write = 0 if operation in _READS else entry.get("CapacityUnits", 0)
             self.read_units += Decimal(str(read or 0))
             self.write_units += Decimal(str(write or 0))
+        tables = tuple(entry["TableName"] for entry in entries if entry.get("TableName"))
+        self.call_costs.append(
+            CallCost(operation, tables, self.read_units - read_before, self.write_units - write_before)
+        )
 
     @property
     def total_units(self) -> Decimal:

@@ -24,6 +24,9 @@ CLIENT_ERROR_METRIC = "ClientError"
 READ_CAPACITY_METRIC = "ConsumedReadCapacity"
 WRITE_CAPACITY_METRIC = "ConsumedWriteCapacity"
 DYNAMODB_CALLS_METRIC = "DynamoDBCalls"
+# Not a metric: each DynamoDB call of the request, in order, with its operation, tables and units,
+# so a request's capacity can be itemised from its log line (bench/cost.py).
+DYNAMODB_CALL_LOG_PROPERTY = "DynamoDBCallLog"
 METRIC_DIMENSIONS = ("Service", "Route")
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -95,6 +98,10 @@ def emit_request_metrics(service: str, route: str, status: int, latency_ms: floa
         READ_CAPACITY_METRIC: float(meter.read_units),
         WRITE_CAPACITY_METRIC: float(meter.write_units),
         DYNAMODB_CALLS_METRIC: meter.calls,
+        DYNAMODB_CALL_LOG_PROPERTY: [
+            [call.operation, list(call.tables), float(call.read_units), float(call.write_units)]
+            for call in meter.call_costs
+        ],
     }
     sys.stdout.write(json.dumps(document) + "\n")
     sys.stdout.flush()

@@ -123,6 +123,10 @@ def test_emf_reports_the_capacity_consumed_inside_the_view(make_app, stdout_json
         assert document[obs.WRITE_CAPACITY_METRIC] == 1.0
         assert document[obs.READ_CAPACITY_METRIC] == 0.0
         assert document[obs.DYNAMODB_CALLS_METRIC] == 1
+        # Each call itemised: operation, tables, read units, write units.
+        assert document[obs.DYNAMODB_CALL_LOG_PROPERTY] == [
+            ["PutItem", [stock_table.table_name(app.config["TABLE_PREFIX"])], 0.0, 1.0]
+        ]
 
 
 def test_capacity_of_work_outside_requests_is_not_charged_to_them(make_app, stdout_json, stock_table):
