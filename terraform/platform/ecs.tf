@@ -51,6 +51,7 @@ module "web" {
     SHOPSMART_FRONTEND_DIR = "/app/frontend"
     SHOPSMART_DEV_SIGN_IN  = "false"
     SHOPSMART_LOG_LEVEL    = "INFO"
+    SHOPSMART_WEB_CONFIG   = jsonencode(local.web_config)
   }
 
   vpc_id     = module.network.network_vpc_id

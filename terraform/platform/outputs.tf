@@ -35,6 +35,6 @@ output "identity" {
 }
 
 output "web_config" {
-  description = "The web shop's /config.json (sign-in settings); on ECS the public load balancer serves it, on Lambda publish it beside the page."
+  description = "The web shop's /config.json (sign-in settings): on ECS the web page's tasks serve it (SHOPSMART_WEB_CONFIG); on Lambda serve it beside the page."
   value       = local.web_config
 }

@@ -50,6 +50,8 @@ PLATFORM_PARAMETER = "/shopsmart/production/platform"  # the example variables' 
 COGNITO_TARGET = "AWSCognitoIdentityProviderService.ClientCredentialsToken"
 TOKEN_PATH = "/oauth2/token"
 SHOP_SERVICES = ("products", "cart", "orders")
+WEB_SERVICE = "web"  # the platform's web page (the gateway image), which serves /config.json
+WEB_CONFIG_PATH = "/config.json"
 # A process's basics that the image's own ENV provides (PATH to its virtualenv), not AWS.
 PROCESS_BASICS = ("PATH", "HOME", "LANG")
 
@@ -298,10 +300,11 @@ class DeployedShop:
     logs: Path
 
     def web_config(self) -> dict[str, str]:
-        """The page's sign-in settings, fetched where the page fetches them."""
-        answer = self.public.request("GET", "/config.json")
-        assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/json", answer.text
-        return answer.json()
+        """The page's sign-in settings (`/config.json`), as the web page's task is given them; the
+        public listener sends `/config.json` to that task."""
+        web = self.definitions[WEB_SERVICE]
+        assert self.public.rule_for(WEB_CONFIG_PATH).target_group in web.target_groups
+        return json.loads(web.environment["SHOPSMART_WEB_CONFIG"])
 
     def sign_in(self, email: str, password: str) -> dict[str, str]:
         """A shopper of the user pool signs in through the web client; Cognito's tokens."""

@@ -31,6 +31,7 @@ from deployed_wiring import TIMEOUT, DeployedShop, deployed_shop
 TABLE_PREFIX = "shopsmart-production-"  # the example variables' environment
 SERVICE_TABLES = {"products": "products", "cart": "carts", "orders": "orders"}
 TEAMS = {"products": "catalogue", "cart": "cart", "orders": "checkout"}  # the example variables' teams
+WEB_CONFIG_FIELDS = ("authority", "client_id", "redirect_uri", "post_logout_redirect_uri", "scope")
 CLIENT_NAMES = {"web": "shopsmart-production-web", "services": "shopsmart-production-services"}
 
 
@@ -92,9 +93,12 @@ def test_the_platform_publishes_both_client_ids_and_every_task_gets_them(deploye
         environment = deployed.definitions[name].environment
         assert environment["SHOPSMART_JWT_AUDIENCE"] == identity["SHOPSMART_JWT_AUDIENCE"], name
         assert environment["SHOPSMART_SERVICE_CLIENT_ID"] == clients["services"], name
+    # The page's /config.json, in the shape the gateway serves (gateway/web_config.py).
     config = deployed.web_config()
+    assert set(config) == {*WEB_CONFIG_FIELDS, "logout_endpoint"}, config
     assert config["client_id"] == clients["web"]
     assert config["authority"] == identity["SHOPSMART_JWT_ISSUER"]
+    assert config["logout_endpoint"].endswith(".amazoncognito.com/logout"), config
 
 
 def test_each_task_runs_its_definition_and_passes_its_own_health_check(deployed: DeployedShop) -> None:
