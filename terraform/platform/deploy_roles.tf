@@ -73,12 +73,14 @@ module "team_deploy_role" {
   source   = "../modules/team_deploy_role"
   for_each = var.deploy_teams
 
-  service           = each.key
-  team              = each.value.team
-  table             = each.value.table
-  environment_name  = var.environment_name
-  github_repository = var.github_repository
-  oidc_provider_arn = one(concat(aws_iam_openid_connect_provider.github[*].arn, data.aws_iam_openid_connect_provider.github[*].arn))
+  service          = each.key
+  team             = each.value.team
+  table            = each.value.table
+  environment_name = var.environment_name
+  assume_role_policies = {
+    deploy = data.aws_iam_policy_document.github_trust["${each.key}/deploy"].json
+    plan   = data.aws_iam_policy_document.github_trust["${each.key}/plan"].json
+  }
   state = {
     bucket = var.state_bucket
     key    = "shopsmart/${var.environment_name}/services/${each.key}.tfstate"
@@ -95,12 +97,16 @@ module "team_deploy_role" {
   }
 }
 
-# The platform team's roles: the platform root changes the shared resources and the teams' roles,
-# so its release role may do anything except write a team's state or push a team's image.
-data "aws_iam_policy_document" "platform_trust" {
+# Who may assume each role, for every identity alike: a release role only from its environment of
+# this stage on main, a plan role only from its plan environment on a pull request's merge ref. The
+# repository's OIDC subject template includes repo, context and ref (README "How a team ships").
+data "aws_iam_policy_document" "github_trust" {
   for_each = {
-    deploy = { test = "StringEquals", subject = "repo:${var.github_repository}:environment:platform-${var.environment_name}:ref:refs/heads/main" }
-    plan   = { test = "StringLike", subject = "repo:${var.github_repository}:environment:platform-${var.environment_name}-plan:ref:refs/pull/*/merge" }
+    for pair in setproduct(concat(keys(var.deploy_teams), ["platform"]), ["deploy", "plan"]) : "${pair[0]}/${pair[1]}" => {
+      test        = pair[1] == "deploy" ? "StringEquals" : "StringLike"
+      environment = pair[1] == "deploy" ? "${pair[0]}-${var.environment_name}" : "${pair[0]}-${var.environment_name}-plan"
+      ref         = pair[1] == "deploy" ? "refs/heads/main" : "refs/pull/*/merge"
+    }
   }
 
   statement {
@@ -117,17 +123,19 @@ data "aws_iam_policy_document" "platform_trust" {
     condition {
       test     = each.value.test
       variable = "${local.github_oidc_url}:sub"
-      values   = [each.value.subject]
+      values   = ["repo:${var.github_repository}:environment:${each.value.environment}:ref:${each.value.ref}"]
     }
   }
 }
 
+# The platform team's roles: the platform root changes the shared resources and the teams' roles,
+# so its release role may do anything except write a team's state or push a team's image.
 resource "aws_iam_role" "platform_deploy" {
-  for_each = data.aws_iam_policy_document.platform_trust
+  for_each = toset(["deploy", "plan"])
 
   name                 = "shopsmart-${var.environment_name}-${each.key}-platform"
   description          = "${each.key == "deploy" ? "Applies" : "Plans"} terraform/platform (${var.environment_name}), from the platform team's GitHub workflow only."
-  assume_role_policy   = each.value.json
+  assume_role_policy   = data.aws_iam_policy_document.github_trust["platform/${each.key}"].json
   max_session_duration = 3600
 }
 
