@@ -93,10 +93,11 @@ def as_cart(shop: Deployment, credentials: dict[str, str], service: str):
 
 
 def refused(call) -> str:
-    """The error code of a call the emulator refuses; fails the test if it is carried out."""
+    """Why the emulator refused a call (code and message); fails the test if it is carried out."""
     with pytest.raises(ClientError) as refusal:
         call()
-    return refusal.value.response["Error"]["Code"]
+    error = refusal.value.response["Error"]
+    return f"{error['Code']}: {error.get('Message', '')}"
 
 
 def test_with_its_own_role_cart_ships_and_cannot_touch_products(
@@ -119,7 +120,16 @@ def test_with_its_own_role_cart_ships_and_cannot_touch_products(
         # signatures of Terraform's S3 backend, so the state key is proven with boto3 below.)
         team.apply("services/cart", image_tag=RELEASE)
         released = team.outputs("services/cart")["image"]
-        team.apply("services/cart")
+        # Back without refreshing again: the release above read every resource already.
+        team.run(
+            "services/cart",
+            "apply",
+            "-input=false",
+            "-no-color",
+            "-auto-approve",
+            "-refresh=false",
+            *team.variables("services/cart"),
+        )
 
         dynamodb, s3, iam = (as_cart(shop, cart_role, name) for name in ("dynamodb", "s3", "iam"))
         for key in (state_key("cart"), state_key("cart") + ".tflock"):
@@ -148,8 +158,11 @@ def test_with_its_own_role_cart_ships_and_cannot_touch_products(
 
     assert released.endswith(f"/shopsmart/cart:{RELEASE}")
     assert own_state == b"{}"
-    assert (table_change, table_deletion) == ("AccessDeniedException", "AccessDeniedException")
-    assert (state_write, state_read, role_change) == ("AccessDenied", "AccessDenied", "AccessDenied")
+    # moto's refusal of a JSON-protocol call comes back as a bare 403 with IAM's message.
+    assert "is not authorized to perform: dynamodb:UpdateTable" in table_change
+    assert "is not authorized to perform: dynamodb:DeleteTable" in table_deletion
+    assert state_write.startswith("AccessDenied:") and state_read.startswith("AccessDenied:")
+    assert role_change.startswith("AccessDenied:") and "iam:PutRolePolicy" in role_change
     # Nothing of products' changed, and cart is back on its own release.
     after = shop.client("dynamodb").describe_table(TableName=products_table["TableName"])["Table"]
     assert after["BillingModeSummary"] == products_table["BillingModeSummary"]
