@@ -35,9 +35,6 @@ REPOSITORY = "acme/shopsmart"  # terraform/platform/example.tfvars
 STATE_BUCKET = "acme-terraform-state"
 OIDC_AUDIENCE = "token.actions.githubusercontent.com:aud"
 OIDC_SUBJECT = "token.actions.githubusercontent.com:sub"
-# The services' roots and their Team tags (terraform/services/*/example.tfvars).
-TEAMS = {"products": "catalogue", "cart": "cart", "orders": "checkout"}
-TABLES = {"products": "products", "cart": "carts", "orders": "orders"}
 RELEASE = "1.0.1"
 
 
@@ -58,7 +55,8 @@ def role_policies(shop: Deployment, role: str) -> tuple[list[dict], dict]:
     names = iam.list_role_policies(RoleName=role)["PolicyNames"]
     policies = [iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"] for name in names]
     trust = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
-    return [json.loads(p) if isinstance(p, str) else p for p in policies], trust
+    documents = [json.loads(p) if isinstance(p, str) else p for p in [*policies, trust]]
+    return documents[:-1], documents[-1]
 
 
 @pytest.fixture(scope="module")
@@ -177,42 +175,53 @@ def test_with_its_own_role_cart_ships_and_cannot_touch_products(
 ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
-def tagged(shop: Deployment, service: str, account: str) -> dict[str, str]:
-    """ARNs of one service's ECS service, target group, rule and security group, with its Team tag."""
+def team_tagged(shop: Deployment, service: str, account: str) -> dict[str, tuple[str, str]]:
+    """One service's ECS service, target group and security group: ARN and Team tag, as deployed."""
     ecs, elbv2, ec2 = shop.client("ecs"), shop.client("elbv2"), shop.client("ec2")
     cluster = ecs.list_clusters()["clusterArns"][0]
-    target_groups = [
-        group["TargetGroupArn"]
+    service_arn = ecs.describe_services(cluster=cluster, services=[service])["services"][0]["serviceArn"]
+    service_tags = {
+        tag["key"]: tag["value"] for tag in ecs.list_tags_for_resource(resourceArn=service_arn)["tags"]
+    }
+    target_groups = {
+        group["TargetGroupArn"]: {tag["Key"]: tag["Value"] for tag in description["Tags"]}
         for group in elbv2.describe_target_groups()["TargetGroups"]
-        if {"Key": "Service", "Value": service}
-        in elbv2.describe_tags(ResourceArns=[group["TargetGroupArn"]])["TagDescriptions"][0]["Tags"]
-    ]
-    groups = ec2.describe_security_groups(Filters=[{"Name": "tag:Service", "Values": [service]}])[
+        for description in elbv2.describe_tags(ResourceArns=[group["TargetGroupArn"]])["TagDescriptions"]
+    }
+    target_group, group_tags = next(
+        (arn, tags) for arn, tags in target_groups.items() if tags.get("Service") == service
+    )
+    security_group = ec2.describe_security_groups(Filters=[{"Name": "tag:Service", "Values": [service]}])[
         "SecurityGroups"
-    ]
+    ][0]
     return {
-        "ecs_service": ecs.describe_services(cluster=cluster, services=[service])["services"][0][
-            "serviceArn"
-        ],
-        "target_group": target_groups[0],
-        "security_group": f"arn:aws:ec2:{REGION}:{account}:security-group/{groups[0]['GroupId']}",
+        "ecs_service": (service_arn, service_tags["Team"]),
+        "target_group": (target_group, group_tags["Team"]),
+        "security_group": (
+            f"arn:aws:ec2:{REGION}:{account}:security-group/{security_group['GroupId']}",
+            {tag["Key"]: tag["Value"] for tag in security_group["Tags"]}["Team"],
+        ),
     }
 
 
 def test_the_policies_terraform_wrote_keep_cart_to_its_own_resources(shop: Deployment) -> None:
-    """What moto cannot judge, simulated on the same documents: tag conditions, image repositories."""
+    """What moto cannot judge, simulated on the same documents: tag conditions (the tags read from
+    the deployed resources), image repositories, the platform's parameter and listener."""
     policies, _ = role_policies(shop, f"shopsmart-{ENVIRONMENT}-deploy-cart")
     account = shop.client("sts").get_caller_identity()["Account"]
-    own, other = tagged(shop, "cart", account), tagged(shop, "products", account)
+    own, other = team_tagged(shop, "cart", account), team_tagged(shop, "products", account)
     repository = f"arn:aws:ecr:{REGION}:{account}:repository/shopsmart/"
     table = f"arn:aws:dynamodb:{REGION}:{account}:table/shopsmart-{ENVIRONMENT}-"
-    listener = shop.client("elbv2").describe_listeners(
-        LoadBalancerArn=next(
-            lb["LoadBalancerArn"]
-            for lb in shop.client("elbv2").describe_load_balancers()["LoadBalancers"]
-            if lb["Scheme"] == "internet-facing"
-        )
-    )["Listeners"][0]["ListenerArn"]
+    elbv2 = shop.client("elbv2")
+    # The platform's public listener, as it publishes it to the service roots.
+    published = shop.client("ssm").get_parameter(Name=f"/shopsmart/{ENVIRONMENT}/platform")["Parameter"][
+        "Value"
+    ]
+    listener = json.loads(published)["public_listener_arn"]
+    listener_team = {
+        tag["Key"]: tag["Value"]
+        for tag in elbv2.describe_tags(ResourceArns=[listener])["TagDescriptions"][0]["Tags"]
+    }["Team"]
 
     def judged(action: str, resource: str, team: str | None = None, request_team: str | None = None) -> str:
         context = {}
@@ -222,37 +231,34 @@ def test_the_policies_terraform_wrote_keep_cart_to_its_own_resources(shop: Deplo
             context["aws:RequestTag/Team"] = request_team
         return decide(policies, Request(action, resource, context=context))
 
+    parameter = f"arn:aws:ssm:{REGION}:{account}:parameter/shopsmart/{ENVIRONMENT}/platform"
+    wider_role = f"arn:aws:iam::{account}:role/shopsmart-{ENVIRONMENT}-deploy-cart-wider"
     cases = {
         # its own release
-        ("ecs:UpdateService", own["ecs_service"], "cart", None): ALLOWED,
-        ("ecs:RegisterTaskDefinition", "*", None, "cart"): ALLOWED,
-        ("elasticloadbalancing:ModifyTargetGroup", own["target_group"], "cart", None): ALLOWED,
-        ("ec2:AuthorizeSecurityGroupEgress", own["security_group"], "cart", None): ALLOWED,
+        ("ecs:UpdateService", *own["ecs_service"], None): ALLOWED,
+        ("ecs:RegisterTaskDefinition", "*", None, own["ecs_service"][1]): ALLOWED,
+        ("elasticloadbalancing:ModifyTargetGroup", *own["target_group"], None): ALLOWED,
+        ("ec2:AuthorizeSecurityGroupEgress", *own["security_group"], None): ALLOWED,
         ("ecr:PutImage", repository + "cart", None, None): ALLOWED,
-        ("dynamodb:UpdateTable", table + "carts", "cart", None): ALLOWED,
+        ("dynamodb:UpdateTable", table + "carts", None, None): ALLOWED,
         # products' resources, by tag and by name
-        ("ecs:UpdateService", other["ecs_service"], "catalogue", None): DENIED,
-        ("ecs:RegisterTaskDefinition", "*", None, "catalogue"): DENIED,
-        ("elasticloadbalancing:ModifyTargetGroup", other["target_group"], "catalogue", None): DENIED,
-        ("ec2:RevokeSecurityGroupEgress", other["security_group"], "catalogue", None): DENIED,
+        ("ecs:UpdateService", *other["ecs_service"], None): DENIED,
+        ("ecs:RegisterTaskDefinition", "*", None, other["ecs_service"][1]): DENIED,
+        ("elasticloadbalancing:ModifyTargetGroup", *other["target_group"], None): DENIED,
+        ("ec2:RevokeSecurityGroupEgress", *other["security_group"], None): DENIED,
         ("ecr:PutImage", repository + "products", None, None): DENIED,
-        ("dynamodb:UpdateTable", table + "products", "catalogue", None): DENIED,
-        ("dynamodb:GetItem", table + "products", "catalogue", None): DENIED,
+        ("dynamodb:UpdateTable", table + "products", None, None): DENIED,
+        ("dynamodb:GetItem", table + "products", None, None): DENIED,
         # shared resources: used, not changed
-        ("elasticloadbalancing:ModifyListener", listener, "platform", None): DENIED,
-        (
-            "ssm:PutParameter",
-            f"arn:aws:ssm:{REGION}:{account}:parameter/shopsmart/{ENVIRONMENT}/platform",
-            None,
-            None,
-        ): DENIED,
-        (
-            "iam:CreateRole",
-            f"arn:aws:iam::{account}:role/shopsmart-{ENVIRONMENT}-deploy-cart-wider",
-            None,
-            None,
-        ): DENIED,
+        ("elasticloadbalancing:ModifyListener", listener, listener_team, None): DENIED,
+        ("ssm:PutParameter", parameter, None, None): DENIED,
+        ("iam:CreateRole", wider_role, None, None): DENIED,
     }
+    assert (own["ecs_service"][1], other["ecs_service"][1], listener_team) == (
+        "cart",
+        "catalogue",
+        "platform",
+    )
     decisions = {case: judged(*case) for case in cases}
     assert decisions == cases
 
