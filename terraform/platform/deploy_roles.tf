@@ -54,6 +54,80 @@ variable "create_github_oidc_provider" {
 locals {
   github_oidc_url = "token.actions.githubusercontent.com"
   platform_state  = "shopsmart/${var.environment_name}/platform.tfstate"
+
+  # What a plan refreshes: configuration reads (Describe/List/Get, never of data) of every service a
+  # service root uses; the platform's plans also read what only the platform makes.
+  configuration_reads = [
+    "apigateway:GET",
+    "application-autoscaling:Describe*",
+    "application-autoscaling:ListTagsForResource",
+    "cloudwatch:DescribeAlarms",
+    "cloudwatch:GetDashboard",
+    "cloudwatch:ListTagsForResource",
+    "dynamodb:DescribeContinuousBackups",
+    "dynamodb:DescribeTable",
+    "dynamodb:DescribeTimeToLive",
+    "dynamodb:ListTagsOfResource",
+    "ec2:Describe*",
+    "ecr:DescribeImages",
+    "ecr:DescribeRepositories",
+    "ecs:Describe*",
+    "ecs:List*",
+    "elasticloadbalancing:Describe*",
+    "events:Describe*",
+    "events:ListTagsForResource",
+    "events:ListTargetsByRule",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfilesForRole",
+    "iam:ListRolePolicies",
+    "iam:ListRoleTags",
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListResourceTags",
+    "lambda:GetAlias",
+    "lambda:GetFunction",
+    "lambda:GetFunctionCodeSigningConfig",
+    "lambda:GetFunctionConcurrency",
+    "lambda:GetPolicy",
+    "lambda:ListVersionsByFunction",
+    "logs:DescribeLogGroups",
+    "logs:ListTagsForResource",
+    "logs:ListTagsLogGroup",
+    "sts:GetCallerIdentity",
+  ]
+  platform_reads = [
+    "acm:Describe*",
+    "cognito-idp:DescribeResourceServer",
+    "cognito-idp:DescribeUserPool",
+    "cognito-idp:DescribeUserPoolClient",
+    "cognito-idp:DescribeUserPoolDomain",
+    "cognito-idp:GetGroup",
+    "cognito-idp:GetUserPoolMfaConfig",
+    "cognito-idp:ListTagsForResource",
+    "dynamodb:Describe*",
+    "dynamodb:List*",
+    "ecr:Describe*",
+    "ecr:GetLifecyclePolicy",
+    "ecr:ListTagsForResource",
+    "iam:GetOpenIDConnectProvider",
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:GetResourcePolicy",
+    "sns:GetSubscriptionAttributes",
+    "sns:GetTopicAttributes",
+    "sns:ListTagsForResource",
+    "ssm:Describe*",
+    "ssm:ListTagsForResource",
+    "wafv2:GetLoggingConfiguration",
+    "wafv2:GetWebACL",
+    "wafv2:GetWebACLForResource",
+    "wafv2:ListTagsForResource",
+  ]
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -77,6 +151,7 @@ module "team_deploy_role" {
   team             = each.value.team
   table            = each.value.table
   environment_name = var.environment_name
+  read_actions     = local.configuration_reads
   assume_role_policies = {
     deploy = data.aws_iam_policy_document.github_trust["${each.key}/deploy"].json
     plan   = data.aws_iam_policy_document.github_trust["${each.key}/plan"].json
@@ -170,66 +245,8 @@ data "aws_iam_policy_document" "platform_deploy" {
 data "aws_iam_policy_document" "platform_plan" {
   # checkov:skip=CKV_AWS_356: a plan refreshes configuration across services whose Describe/List calls take no resource
   statement {
-    sid = "ReadTheShop"
-    actions = [
-      "apigateway:GET",
-      "application-autoscaling:Describe*",
-      "acm:Describe*",
-      "cloudwatch:DescribeAlarms",
-      "cloudwatch:GetDashboard",
-      "cloudwatch:ListTagsForResource",
-      "cognito-idp:DescribeResourceServer",
-      "cognito-idp:DescribeUserPool",
-      "cognito-idp:DescribeUserPoolClient",
-      "cognito-idp:DescribeUserPoolDomain",
-      "cognito-idp:GetGroup",
-      "cognito-idp:GetUserPoolMfaConfig",
-      "cognito-idp:ListTagsForResource",
-      "dynamodb:Describe*",
-      "dynamodb:List*",
-      "ec2:Describe*",
-      "ecr:Describe*",
-      "ecr:GetLifecyclePolicy",
-      "ecr:ListTagsForResource",
-      "ecs:Describe*",
-      "ecs:List*",
-      "elasticloadbalancing:Describe*",
-      "iam:GetOpenIDConnectProvider",
-      "iam:GetPolicy",
-      "iam:GetPolicyVersion",
-      "iam:GetRole",
-      "iam:GetRolePolicy",
-      "iam:ListAttachedRolePolicies",
-      "iam:ListInstanceProfilesForRole",
-      "iam:ListRolePolicies",
-      "iam:ListRoleTags",
-      "kms:DescribeKey",
-      "kms:GetKeyPolicy",
-      "kms:GetKeyRotationStatus",
-      "kms:ListAliases",
-      "kms:ListResourceTags",
-      "lambda:GetAlias",
-      "lambda:GetFunction",
-      "lambda:GetFunctionCodeSigningConfig",
-      "lambda:GetFunctionConcurrency",
-      "lambda:GetPolicy",
-      "lambda:ListVersionsByFunction",
-      "logs:DescribeLogGroups",
-      "logs:ListTagsForResource",
-      "logs:ListTagsLogGroup",
-      "secretsmanager:DescribeSecret",
-      "secretsmanager:GetResourcePolicy",
-      "sns:GetSubscriptionAttributes",
-      "sns:GetTopicAttributes",
-      "sns:ListTagsForResource",
-      "ssm:Describe*",
-      "ssm:ListTagsForResource",
-      "sts:GetCallerIdentity",
-      "wafv2:GetLoggingConfiguration",
-      "wafv2:GetWebACL",
-      "wafv2:GetWebACLForResource",
-      "wafv2:ListTagsForResource",
-    ]
+    sid       = "ReadTheShop"
+    actions   = concat(local.configuration_reads, local.platform_reads)
     resources = ["*"]
   }
 

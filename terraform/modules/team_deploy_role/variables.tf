@@ -36,6 +36,11 @@ variable "assume_role_policies" {
   })
 }
 
+variable "read_actions" {
+  description = "The configuration reads (Describe/List/Get, never of data) a plan of the service's root needs, on every resource."
+  type        = list(string)
+}
+
 variable "state" {
   description = "Where the service root's state lives: the S3 bucket and the object key (backend.hcl's bucket and key)."
   type = object({
