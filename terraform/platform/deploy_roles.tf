@@ -54,6 +54,80 @@ variable "create_github_oidc_provider" {
 locals {
   github_oidc_url = "token.actions.githubusercontent.com"
   platform_state  = "shopsmart/${var.environment_name}/platform.tfstate"
+
+  # What a plan refreshes: configuration reads (Describe/List/Get, never of data) of every service a
+  # service root uses; the platform's plans also read what only the platform makes.
+  configuration_reads = [
+    "apigateway:GET",
+    "application-autoscaling:Describe*",
+    "application-autoscaling:ListTagsForResource",
+    "cloudwatch:DescribeAlarms",
+    "cloudwatch:GetDashboard",
+    "cloudwatch:ListTagsForResource",
+    "dynamodb:DescribeContinuousBackups",
+    "dynamodb:DescribeTable",
+    "dynamodb:DescribeTimeToLive",
+    "dynamodb:ListTagsOfResource",
+    "ec2:Describe*",
+    "ecr:DescribeImages",
+    "ecr:DescribeRepositories",
+    "ecs:Describe*",
+    "ecs:List*",
+    "elasticloadbalancing:Describe*",
+    "events:Describe*",
+    "events:ListTagsForResource",
+    "events:ListTargetsByRule",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfilesForRole",
+    "iam:ListRolePolicies",
+    "iam:ListRoleTags",
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListResourceTags",
+    "lambda:GetAlias",
+    "lambda:GetFunction",
+    "lambda:GetFunctionCodeSigningConfig",
+    "lambda:GetFunctionConcurrency",
+    "lambda:GetPolicy",
+    "lambda:ListVersionsByFunction",
+    "logs:DescribeLogGroups",
+    "logs:ListTagsForResource",
+    "logs:ListTagsLogGroup",
+    "sts:GetCallerIdentity",
+  ]
+  platform_reads = [
+    "acm:Describe*",
+    "cognito-idp:DescribeResourceServer",
+    "cognito-idp:DescribeUserPool",
+    "cognito-idp:DescribeUserPoolClient",
+    "cognito-idp:DescribeUserPoolDomain",
+    "cognito-idp:GetGroup",
+    "cognito-idp:GetUserPoolMfaConfig",
+    "cognito-idp:ListTagsForResource",
+    "dynamodb:Describe*",
+    "dynamodb:List*",
+    "ecr:Describe*",
+    "ecr:GetLifecyclePolicy",
+    "ecr:ListTagsForResource",
+    "iam:GetOpenIDConnectProvider",
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:GetResourcePolicy",
+    "sns:GetSubscriptionAttributes",
+    "sns:GetTopicAttributes",
+    "sns:ListTagsForResource",
+    "ssm:Describe*",
+    "ssm:ListTagsForResource",
+    "wafv2:GetLoggingConfiguration",
+    "wafv2:GetWebACL",
+    "wafv2:GetWebACLForResource",
+    "wafv2:ListTagsForResource",
+  ]
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -73,12 +147,15 @@ module "team_deploy_role" {
   source   = "../modules/team_deploy_role"
   for_each = var.deploy_teams
 
-  service           = each.key
-  team              = each.value.team
-  table             = each.value.table
-  environment_name  = var.environment_name
-  github_repository = var.github_repository
-  oidc_provider_arn = one(concat(aws_iam_openid_connect_provider.github[*].arn, data.aws_iam_openid_connect_provider.github[*].arn))
+  service          = each.key
+  team             = each.value.team
+  table            = each.value.table
+  environment_name = var.environment_name
+  read_actions     = local.configuration_reads
+  assume_role_policies = {
+    deploy = data.aws_iam_policy_document.github_trust["${each.key}/deploy"].json
+    plan   = data.aws_iam_policy_document.github_trust["${each.key}/plan"].json
+  }
   state = {
     bucket = var.state_bucket
     key    = "shopsmart/${var.environment_name}/services/${each.key}.tfstate"
@@ -95,12 +172,16 @@ module "team_deploy_role" {
   }
 }
 
-# The platform team's roles: the platform root changes the shared resources and the teams' roles,
-# so its release role may do anything except write a team's state or push a team's image.
-data "aws_iam_policy_document" "platform_trust" {
+# Who may assume each role, for every identity alike: a release role only from its environment of
+# this stage on main, a plan role only from its plan environment on a pull request's merge ref. The
+# repository's OIDC subject template includes repo, context and ref (README "How a team ships").
+data "aws_iam_policy_document" "github_trust" {
   for_each = {
-    deploy = { test = "StringEquals", subject = "repo:${var.github_repository}:environment:platform-${var.environment_name}:ref:refs/heads/main" }
-    plan   = { test = "StringLike", subject = "repo:${var.github_repository}:environment:platform-${var.environment_name}-plan:ref:refs/pull/*/merge" }
+    for pair in setproduct(concat(keys(var.deploy_teams), ["platform"]), ["deploy", "plan"]) : "${pair[0]}/${pair[1]}" => {
+      test        = pair[1] == "deploy" ? "StringEquals" : "StringLike"
+      environment = pair[1] == "deploy" ? "${pair[0]}-${var.environment_name}" : "${pair[0]}-${var.environment_name}-plan"
+      ref         = pair[1] == "deploy" ? "refs/heads/main" : "refs/pull/*/merge"
+    }
   }
 
   statement {
@@ -117,17 +198,19 @@ data "aws_iam_policy_document" "platform_trust" {
     condition {
       test     = each.value.test
       variable = "${local.github_oidc_url}:sub"
-      values   = [each.value.subject]
+      values   = ["repo:${var.github_repository}:environment:${each.value.environment}:ref:${each.value.ref}"]
     }
   }
 }
 
+# The platform team's roles: the platform root changes the shared resources and the teams' roles,
+# so its release role may do anything except write a team's state or push a team's image.
 resource "aws_iam_role" "platform_deploy" {
-  for_each = data.aws_iam_policy_document.platform_trust
+  for_each = toset(["deploy", "plan"])
 
   name                 = "shopsmart-${var.environment_name}-${each.key}-platform"
   description          = "${each.key == "deploy" ? "Applies" : "Plans"} terraform/platform (${var.environment_name}), from the platform team's GitHub workflow only."
-  assume_role_policy   = each.value.json
+  assume_role_policy   = data.aws_iam_policy_document.github_trust["platform/${each.key}"].json
   max_session_duration = 3600
 }
 
@@ -162,66 +245,8 @@ data "aws_iam_policy_document" "platform_deploy" {
 data "aws_iam_policy_document" "platform_plan" {
   # checkov:skip=CKV_AWS_356: a plan refreshes configuration across services whose Describe/List calls take no resource
   statement {
-    sid = "ReadTheShop"
-    actions = [
-      "apigateway:GET",
-      "application-autoscaling:Describe*",
-      "acm:Describe*",
-      "cloudwatch:DescribeAlarms",
-      "cloudwatch:GetDashboard",
-      "cloudwatch:ListTagsForResource",
-      "cognito-idp:DescribeResourceServer",
-      "cognito-idp:DescribeUserPool",
-      "cognito-idp:DescribeUserPoolClient",
-      "cognito-idp:DescribeUserPoolDomain",
-      "cognito-idp:GetGroup",
-      "cognito-idp:GetUserPoolMfaConfig",
-      "cognito-idp:ListTagsForResource",
-      "dynamodb:Describe*",
-      "dynamodb:List*",
-      "ec2:Describe*",
-      "ecr:Describe*",
-      "ecr:GetLifecyclePolicy",
-      "ecr:ListTagsForResource",
-      "ecs:Describe*",
-      "ecs:List*",
-      "elasticloadbalancing:Describe*",
-      "iam:GetOpenIDConnectProvider",
-      "iam:GetPolicy",
-      "iam:GetPolicyVersion",
-      "iam:GetRole",
-      "iam:GetRolePolicy",
-      "iam:ListAttachedRolePolicies",
-      "iam:ListInstanceProfilesForRole",
-      "iam:ListRolePolicies",
-      "iam:ListRoleTags",
-      "kms:DescribeKey",
-      "kms:GetKeyPolicy",
-      "kms:GetKeyRotationStatus",
-      "kms:ListAliases",
-      "kms:ListResourceTags",
-      "lambda:GetAlias",
-      "lambda:GetFunction",
-      "lambda:GetFunctionCodeSigningConfig",
-      "lambda:GetFunctionConcurrency",
-      "lambda:GetPolicy",
-      "lambda:ListVersionsByFunction",
-      "logs:DescribeLogGroups",
-      "logs:ListTagsForResource",
-      "logs:ListTagsLogGroup",
-      "secretsmanager:DescribeSecret",
-      "secretsmanager:GetResourcePolicy",
-      "sns:GetSubscriptionAttributes",
-      "sns:GetTopicAttributes",
-      "sns:ListTagsForResource",
-      "ssm:Describe*",
-      "ssm:ListTagsForResource",
-      "sts:GetCallerIdentity",
-      "wafv2:GetLoggingConfiguration",
-      "wafv2:GetWebACL",
-      "wafv2:GetWebACLForResource",
-      "wafv2:ListTagsForResource",
-    ]
+    sid       = "ReadTheShop"
+    actions   = concat(local.configuration_reads, local.platform_reads)
     resources = ["*"]
   }
 

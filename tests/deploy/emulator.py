@@ -43,13 +43,16 @@ from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.responses import ActionResult, EmptyResult
 from moto.dynamodb.responses import DynamoHandler
 from moto.elbv2.models import ELBv2Backend, FakeTargetGroup
-from moto.iam.access_control import IAMPolicyStatement
+from moto.iam.access_control import IAMPolicyStatement, IAMRequestBase
 from moto.utilities.tagging_service import TaggingService
 
 _TAGS_ATTRIBUTE = "_deploy_tier_tags"
 _register_scalable_target = ApplicationAutoScalingResponse.register_scalable_target
 _create_target_group = ELBv2Backend.create_target_group
 _statement_matches = IAMPolicyStatement._check_element_matches
+_iam_request_init = IAMRequestBase.__init__
+# Services whose requests are signed under another name than their IAM actions' prefix.
+IAM_PREFIXES = {"monitoring": "cloudwatch"}
 
 
 def _tags(response: ApplicationAutoScalingResponse) -> TaggingService:
@@ -256,11 +259,20 @@ def statement_matches(self: IAMPolicyStatement, statement_element: str, value: s
     return _statement_matches(self, statement_element, value)
 
 
+def iam_request_init(self: IAMRequestBase, *args: object, **kwargs: object) -> None:
+    """moto names a request's action by the service its signature names: CloudWatch's requests are
+    signed as "monitoring", but IAM authorises them as cloudwatch:<Action>."""
+    _iam_request_init(self, *args, **kwargs)
+    service, _, action = self._action.partition(":")
+    self._action = f"{IAM_PREFIXES.get(service, service)}:{action}"
+
+
 def patch_authorization() -> None:
     """Let the deploy tier switch on moto's IAM enforcement (POST /moto-api/reset-auth) for a team's
-    role: DynamoDB requests name their table, and statements of services moto cannot name a
-    resource for are judged by their actions."""
+    role: DynamoDB requests name their table, CloudWatch's actions carry IAM's prefix, and
+    statements of services moto cannot name a resource for are judged by their actions."""
     DynamoHandler._determine_resource = dynamodb_resource
+    IAMRequestBase.__init__ = iam_request_init
     IAMPolicyStatement._check_element_matches = statement_matches
 
 

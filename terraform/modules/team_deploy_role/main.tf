@@ -1,6 +1,6 @@
-# One team's deploy identity: a role its workflow assumes through GitHub's OIDC federation, from its
-# own repository, environment and branch only, allowed to apply its own service root and nothing
-# else; and a read-only role for the plans of its pull requests.
+# One team's deploy identity: a role its workflow assumes through GitHub's OIDC federation (the
+# trust policies come from the platform, which writes them for every identity alike), allowed to
+# apply its own service root and nothing else; and a read-only role for its pull requests' plans.
 
 data "aws_partition" "current" {}
 data "aws_caller_identity" "current" {}
@@ -33,40 +33,12 @@ locals {
   request_tag = { test = "StringEquals", variable = "aws:RequestTag/Team", values = [var.team] }
 }
 
-data "aws_iam_policy_document" "trust" {
-  for_each = {
-    # Releases: only jobs of the team's environment for this stage, on main. The repository's OIDC
-    # subject template includes repo, context and ref (README "How a team ships").
-    deploy = { test = "StringEquals", subject = "repo:${var.github_repository}:environment:${var.service}-${var.environment_name}:ref:refs/heads/main" }
-    # Plans of pull requests: the team's plan environment, on a pull request's merge ref.
-    plan = { test = "StringLike", subject = "repo:${var.github_repository}:environment:${var.service}-${var.environment_name}-plan:ref:refs/pull/*/merge" }
-  }
-
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-    principals {
-      type        = "Federated"
-      identifiers = [var.oidc_provider_arn]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "token.actions.githubusercontent.com:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-    condition {
-      test     = each.value.test
-      variable = "token.actions.githubusercontent.com:sub"
-      values   = [each.value.subject]
-    }
-  }
-}
-
 resource "aws_iam_role" "this" {
-  for_each = data.aws_iam_policy_document.trust
+  for_each = var.assume_role_policies
 
   name                 = "shopsmart-${var.environment_name}-${each.key}-${var.service}"
   description          = "${each.key == "deploy" ? "Applies" : "Plans"} terraform/services/${var.service} (${var.environment_name}) for team ${var.team}, from its GitHub workflow only."
-  assume_role_policy   = each.value.json
+  assume_role_policy   = each.value
   max_session_duration = 3600
 }
 

@@ -8,51 +8,8 @@
 data "aws_iam_policy_document" "read" {
   # checkov:skip=CKV_AWS_356: a plan refreshes configuration across services whose Describe/List calls take no resource; data reads are not granted
   statement {
-    sid = "ReadConfiguration"
-    actions = [
-      "apigateway:GET",
-      "application-autoscaling:Describe*",
-      "application-autoscaling:ListTagsForResource",
-      "cloudwatch:DescribeAlarms",
-      "cloudwatch:GetDashboard",
-      "cloudwatch:ListTagsForResource",
-      "dynamodb:DescribeContinuousBackups",
-      "dynamodb:DescribeTable",
-      "dynamodb:DescribeTimeToLive",
-      "dynamodb:ListTagsOfResource",
-      "ec2:Describe*",
-      "ecr:DescribeImages",
-      "ecr:DescribeRepositories",
-      "ecs:Describe*",
-      "ecs:List*",
-      "elasticloadbalancing:Describe*",
-      "events:Describe*",
-      "events:ListTagsForResource",
-      "events:ListTargetsByRule",
-      "iam:GetPolicy",
-      "iam:GetPolicyVersion",
-      "iam:GetRole",
-      "iam:GetRolePolicy",
-      "iam:ListAttachedRolePolicies",
-      "iam:ListInstanceProfilesForRole",
-      "iam:ListRolePolicies",
-      "iam:ListRoleTags",
-      "kms:DescribeKey",
-      "kms:GetKeyPolicy",
-      "kms:GetKeyRotationStatus",
-      "kms:ListAliases",
-      "kms:ListResourceTags",
-      "lambda:GetAlias",
-      "lambda:GetFunction",
-      "lambda:GetFunctionCodeSigningConfig",
-      "lambda:GetFunctionConcurrency",
-      "lambda:GetPolicy",
-      "lambda:ListVersionsByFunction",
-      "logs:DescribeLogGroups",
-      "logs:ListTagsForResource",
-      "logs:ListTagsLogGroup",
-      "sts:GetCallerIdentity",
-    ]
+    sid       = "ReadConfiguration"
+    actions   = var.read_actions
     resources = ["*"]
   }
 

@@ -28,14 +28,17 @@ variable "environment_name" {
   type        = string
 }
 
-variable "github_repository" {
-  description = "The GitHub repository (owner/name) whose workflows may assume the roles."
-  type        = string
+variable "assume_role_policies" {
+  description = "Who may assume each role (trust policy JSON): deploy, the team's release environment on main; plan, its plan environment on pull requests."
+  type = object({
+    deploy = string
+    plan   = string
+  })
 }
 
-variable "oidc_provider_arn" {
-  description = "The IAM OIDC provider of token.actions.githubusercontent.com."
-  type        = string
+variable "read_actions" {
+  description = "The configuration reads (Describe/List/Get, never of data) a plan of the service's root needs, on every resource."
+  type        = list(string)
 }
 
 variable "state" {
