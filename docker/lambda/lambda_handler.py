@@ -30,7 +30,7 @@ from flask.cli import ScriptInfo
 
 SERVICE_MODULE_VARIABLE = "SHOPSMART_SERVICE_MODULE"
 COMMAND_EVENT_KEY = "shopsmart_command"
-SECRET_ARNS_VARIABLE = "SHOPSMART_SECRET_ARNS"
+SECRET_ARNS_VARIABLE = "SHOPSMART_SECRET_ARNS"  # noqa: S105 - a variable name, not a secret
 
 WsgiHandler = Any
 

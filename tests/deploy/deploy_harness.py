@@ -191,7 +191,7 @@ class Deployment:
     @classmethod
     def create(cls, compute: str, workdir: Path, emulator: Emulator, terraform: str) -> Deployment:
         shutil.copytree(
-            TERRAFORM_DIR, workdir / "terraform", ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*")
+            TERRAFORM_DIR, workdir / "terraform", ignore=shutil.ignore_patterns(".terraform", "*.tfstate*")
         )
         deployment = cls(
             compute=compute,
@@ -245,7 +245,8 @@ class Deployment:
         return result
 
     def init(self, root: str) -> Result:
-        return self.run(root, "init", "-input=false", "-no-color", *self.init_arguments)
+        # The root's committed lock file, as is: a provider it does not pin fails here, not in AWS.
+        return self.run(root, "init", "-input=false", "-no-color", "-lockfile=readonly", *self.init_arguments)
 
     def plan(self, root: str, **overrides: str) -> tuple[Result, dict]:
         """A saved plan with -detailed-exitcode, and its JSON rendering."""

@@ -195,7 +195,8 @@ def test_releasing_cart_plans_changes_in_carts_root_alone(shop: Deployment) -> N
         )
     released = changed_addresses(emulator_drift_removed(plans["services/cart"]))
     assert released == {
-        "module.cart.module.ecs_service[0].aws_ecs_task_definition.this": ["delete", "create"],
+        # The new revision first; the old one is left registered (skip_destroy) to roll back to.
+        "module.cart.module.ecs_service[0].aws_ecs_task_definition.this": ["create", "delete"],
         "module.cart.module.ecs_service[0].aws_ecs_service.this": ["update"],
     }, released
     for root in ("services/products", "services/orders"):

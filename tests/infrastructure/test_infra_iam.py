@@ -173,6 +173,7 @@ def test_each_root_passes_its_service_its_own_table_arn_and_actions(terraform, c
     arguments = terraform.modules["shop_service"].module_calls[call]
     assert arguments["table"] == {
         "arn": "${module.table.dynamodb_table_arn}",
+        "index_names": "${module.table.dynamodb_table_index_names}",
         "actions": "${var.dynamodb_actions}",
     }
     for name, root in terraform.services.items():
@@ -193,13 +194,25 @@ def _no_wildcards(terraform, statements: list[dict], allowed_suffixes: tuple[str
 
 
 @pytest.mark.parametrize(("module_name", "role"), [("service", "task"), ("lambda_service", "function")])
-def test_the_role_reaches_only_the_table_and_its_indexes(terraform, module_name: str, role: str) -> None:
+def test_the_role_reaches_only_the_table_and_reads_its_indexes_by_name(
+    terraform, module_name: str, role: str
+) -> None:
     module = terraform.modules[module_name]
     (statement,) = _statements(module, "table_access")
     assert statement["actions"] == "${var.table.actions}"
-    assert statement["resources"] == ["${var.table.arn}", "${var.table.arn}/index/*"]
+    assert statement["resources"] == ["${var.table.arn}"]
     assert statement.get("effect", "Allow") == "Allow"
     assert "not_actions" not in statement and "not_resources" not in statement
+    # Each index by its exact ARN, with the read actions among those the code calls, nothing else.
+    indexes = next(
+        entry["statement"]
+        for entry in module.data["aws_iam_policy_document.table_access"]["dynamic"]
+        if "statement" in entry
+    )
+    assert indexes["content"][0]["actions"] == "${local.index_actions}"
+    assert indexes["content"][0]["resources"] == "${statement.value}"
+    assert '"${var.table.arn}/index/${name}"' in module.locals["index_arns"]
+    assert 'contains(["dynamodb:Query", "dynamodb:Scan"], action)' in module.locals["index_actions"]
     validation = module.variables["table"]["validation"][0]["condition"]
     assert "^dynamodb:[A-Z][A-Za-z]+$" in validation
 
@@ -213,7 +226,7 @@ def test_the_task_role_has_no_other_permission(terraform) -> None:
         and "aws_iam_role.task" in "".join(terraform.strings(body))
     ]
     assert attached == ["aws_iam_role_policy.table_access"]
-    _no_wildcards(terraform, _statements(module, "table_access"), ("/index/*",))
+    _no_wildcards(terraform, _statements(module, "table_access"))
 
 
 def test_the_function_role_has_only_its_table_logs_key_and_network(terraform) -> None:
@@ -227,7 +240,7 @@ def test_the_function_role_has_only_its_table_logs_key_and_network(terraform) ->
     }
     # Log streams are named by Lambda, so the log group's streams are `<group arn>:*`.
     for document in ("table_access", "logs", "environment_key", "read_secrets"):
-        _no_wildcards(terraform, _statements(module, document), ("/index/*", ".arn}:*"))
+        _no_wildcards(terraform, _statements(module, document), (".arn}:*",))
     managed = {
         body["policy_arn"]
         for name, body in module.resources.items()
@@ -240,7 +253,9 @@ def test_the_function_role_has_only_its_table_logs_key_and_network(terraform) ->
 
 
 @pytest.mark.parametrize(("module_name", "role"), [("service", "execution"), ("lambda_service", "function")])
-def test_secrets_are_read_by_one_role_only_for_its_own_secrets(terraform, module_name: str, role: str) -> None:
+def test_secrets_are_read_by_one_role_only_for_its_own_secrets(
+    terraform, module_name: str, role: str
+) -> None:
     """ECS's execution role reads them at start; a function's own role at its first invocation."""
     module = terraform.modules[module_name]
     statements = {statement["sid"]: statement for statement in _statements(module, "read_secrets")}

@@ -204,9 +204,12 @@ def test_secrets_are_fetched_once_by_arn_before_the_app_is_built(
     monkeypatch.setenv("SHOPSMART_SECRET_ARNS", json.dumps({"SHOPSMART_CURSOR_SECRET": arn}))
     calls = []
     real_client = boto3.client
-    monkeypatch.setattr(
-        handler_module.boto3, "client", lambda name, **kwargs: calls.append(name) or real_client(name, **kwargs)
-    )
+
+    def counted_client(name: str, **kwargs: Any) -> Any:
+        calls.append(name)
+        return real_client(name, **kwargs)
+
+    monkeypatch.setattr(handler_module.boto3, "client", counted_client)
     for _ in range(2):
         assert handler_module.handler(http_api_event("GET", "/health/live"), None)["statusCode"] == 200
     app, _ = handler_module._service()

@@ -149,32 +149,41 @@ def test_each_service_root_feeds_its_monitoring_from_module_outputs(terraform) -
 
 
 ALARMS = {
-    # alarm kind: (metric it watches, mode)
-    "table-throttling": ("ThrottleEvents", None),
-    "5xx-rate": ("HTTPCode_Target_5XX_Count", "load_balancer"),
-    "p99-latency": ("TargetResponseTime", "load_balancer"),
-    "unhealthy-hosts": ("UnHealthyHostCount", "load_balancer"),
-    "function-throttles": ("Throttles", "function"),
+    # alarm kind: (metric it watches, the local defining it)
+    "5xx-rate": ("local.service_metrics.faults", "service_alarms"),
+    "throttling-${part}": ("ThrottleEvents", "table_alarms"),
+    "capacity-at-max-${part}-${lower(direction)}": ("Provisioned${direction}CapacityUnits", "table_alarms"),
+    "p99-latency": ("TargetResponseTime", "load_balancer_alarms"),
+    "unhealthy-hosts": ("UnHealthyHostCount", "load_balancer_alarms"),
+    "no-healthy-hosts": ("HealthyHostCount", "load_balancer_alarms"),
+    "tasks-at-max": ("RunningTaskCount", "ecs_alarms"),
+    "function-errors": ("Errors", "function_alarms"),
+    "function-throttles": ("Throttles", "function_alarms"),
+    "concurrency-at-max": ("ConcurrentExecutions", "function_alarms"),
 }
+ALARM_GROUPS = sorted({group for _, group in ALARMS.values()})
 
 
 @pytest.mark.parametrize("kind", sorted(ALARMS))
 def test_each_service_alarm_watches_its_metric_and_notifies_the_topic(
     terraform, service_monitoring, kind
 ) -> None:
-    metric, mode = ALARMS[kind]
-    definitions = service_monitoring.locals[f"{mode}_alarms" if mode else "table_alarms"]
-    # The table's queries are built in their own local.
-    text = "\n".join(terraform.strings([definitions, service_monitoring.locals["throttle_queries"]]))
+    """The deploy tier checks the planned alarms' metrics against what the code and AWS emit."""
+    metric, group = ALARMS[kind]
+    text = "\n".join(terraform.strings(service_monitoring.locals[group]))
     assert kind in text and metric in text
     alarm = service_monitoring.resources["aws_cloudwatch_metric_alarm.this"]
     assert terraform.reference(alarm["for_each"]) == "local.alarms"
     assert alarm["alarm_actions"] == ["${var.alarm_topic_arn}"]
     assert alarm["ok_actions"] == ["${var.alarm_topic_arn}"]
     merged = service_monitoring.locals["alarms"]
-    assert all(
-        f"local.{group}" in merged for group in ("table_alarms", "load_balancer_alarms", "function_alarms")
-    )
+    assert all(f"local.{name}" in merged for name in ALARM_GROUPS)
+
+
+def test_the_5xx_rates_read_zero_below_the_minimum_traffic(terraform, service_monitoring) -> None:
+    for group, requests in (("service_alarms", "requests"), ("function_alarms", "invocations")):
+        text = "\n".join(terraform.strings(service_monitoring.locals[group]))
+        assert f"IF({requests} >= ${{var.alarm_thresholds.min_requests}}, 100 * FILL(" in text, group
 
 
 def test_p99_alarms_use_the_p99_statistic(terraform, service_monitoring) -> None:
@@ -185,7 +194,8 @@ def test_p99_alarms_use_the_p99_statistic(terraform, service_monitoring) -> None
 
 def test_deployments_roll_back_on_the_services_5xx_and_p99_alarms(terraform) -> None:
     outputs = terraform.modules["service_monitoring"].outputs
-    assert '["5xx-rate", "p99-latency"]' in outputs["service_monitoring_rollback_alarm_names"]["value"]
+    rollback = outputs["service_monitoring_rollback_alarm_names"]["value"]
+    assert '["5xx-rate", "function-errors", "p99-latency"]' in rollback
     composition = terraform.modules["shop_service"]
     assert (
         composition.module_calls["ecs_service"]["rollback_alarm_names"]

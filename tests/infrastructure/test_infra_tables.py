@@ -154,8 +154,11 @@ def test_switching_billing_mode_keeps_the_same_table(terraform) -> None:
     assert (
         terraform.modules["shop_service"].module_calls["table"]["billing_mode"] == "${var.table_billing_mode}"
     )
+    # The shop's default is the composition's; a root that sets nothing passes null to it.
+    composition = terraform.modules["shop_service"].variables["table_billing_mode"]
+    assert composition["default"] == "PROVISIONED" and composition["nullable"] is False
     for service in terraform.services.values():
-        assert service.variables["table_billing_mode"]["default"] == "PROVISIONED"
+        assert service.variables["table_billing_mode"]["default"] is None
 
 
 def test_the_table_and_every_index_scale_reads_and_writes_in_one_for_each(terraform) -> None:

@@ -190,3 +190,49 @@ def test_every_service_root_tags_what_it_makes_with_its_service_and_team(terrafo
         assert tags["Service"] == name
         assert tags["Team"] == "${var.team}"
         assert service.variables["team"]["default"]
+
+
+def test_every_root_and_module_needs_terraform_1_11(terraform) -> None:
+    """The roots use write-only attributes (1.11) and the S3 backend's use_lockfile (1.10)."""
+    for root in terraform.all:
+        assert root.files["versions.tf"]["terraform"][0]["required_version"] == ">= 1.11.0", root.path
+
+
+def test_each_root_commits_its_lock_file_and_no_module_does(terraform) -> None:
+    """A root's lock file pins the provider its plans were made with; git must keep it."""
+    ignored = {line.strip() for line in (REPO_ROOT / ".gitignore").read_text().splitlines() if line.strip()}
+    assert ".terraform.lock.hcl" not in ignored
+    assert "terraform/modules/**/.terraform.lock.hcl" in ignored
+    for root in terraform.roots:
+        lock = hcl2.loads((root.path / ".terraform.lock.hcl").read_text())
+        (provider,) = lock["provider"]
+        (pinned,) = provider.values()
+        assert [name.strip('"') for name in provider] == ["registry.terraform.io/hashicorp/aws"], root.path
+        major = int(pinned["version"].strip('"').split(".")[0])
+        assert 5 <= major < 7 and pinned["hashes"], (root.path, pinned)
+
+
+def test_the_service_roots_inputs_differ_only_by_service_and_hold_no_default_of_their_own(terraform) -> None:
+    """One place for each default: modules/shop_service. A root's object inputs are optional()
+    attributes without defaults, so what a team leaves out is the module's."""
+    normalised = {
+        (root.path / "variables.tf")
+        .read_text()
+        .replace(f'default     = "{root.variables["team"]["default"]}"', 'default     = "<team>"')
+        .replace(name, "<service>")
+        for name, root in terraform.services.items()
+    }
+    assert len(normalised) == 1, "the service roots' variables.tf differ beyond service and team"
+    composition = terraform.modules["shop_service"].variables
+    for name, root in terraform.services.items():
+        for variable in ("capacity", "table_autoscaling", "alarm_thresholds"):
+            declared = root.variables[variable]["type"]
+            assert re.findall(r"optional\((\w+)\)", declared), (name, variable)
+            assert not re.search(r"optional\(\w+,", declared), (name, variable)
+            # The same attributes as the module's, so none is silently dropped.
+            assert re.findall(r"(\w+)\s*=\s*optional", declared) == re.findall(
+                r"(\w+)\s*=\s*optional", composition[variable]["type"]
+            ), (name, variable)
+        for variable in ("table_billing_mode", "deletion_protection"):
+            assert root.variables[variable]["default"] is None, (name, variable)
+            assert composition[variable]["nullable"] is False, variable

@@ -28,6 +28,8 @@ DYNAMODB_CALLS_METRIC = "DynamoDBCalls"
 # so a request's capacity can be itemised from its log line (bench/cost.py).
 DYNAMODB_CALL_LOG_PROPERTY = "DynamoDBCallLog"
 METRIC_DIMENSIONS = ("Service", "Route")
+# Each metric also per service alone: what an alarm watches (an alarm cannot sum over routes).
+SERVICE_DIMENSIONS = ("Service",)
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _STANDARD_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({})))
@@ -74,7 +76,7 @@ def emit_request_metrics(service: str, route: str, status: int, latency_ms: floa
             "CloudWatchMetrics": [
                 {
                     "Namespace": METRICS_NAMESPACE,
-                    "Dimensions": [list(METRIC_DIMENSIONS)],
+                    "Dimensions": [list(METRIC_DIMENSIONS), list(SERVICE_DIMENSIONS)],
                     "Metrics": [
                         {"Name": LATENCY_METRIC, "Unit": "Milliseconds"},
                         {"Name": REQUEST_COUNT_METRIC, "Unit": "Count"},

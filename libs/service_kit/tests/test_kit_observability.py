@@ -92,7 +92,7 @@ def test_one_emf_document_per_request(client, stdout_json):
     for document in documents:
         (directive,) = document["_aws"]["CloudWatchMetrics"]
         assert directive["Namespace"] == obs.METRICS_NAMESPACE
-        assert directive["Dimensions"] == [list(obs.METRIC_DIMENSIONS)]
+        assert directive["Dimensions"] == [list(obs.METRIC_DIMENSIONS), list(obs.SERVICE_DIMENSIONS)]
         assert [metric["Name"] for metric in directive["Metrics"]] == METRIC_NAMES
         assert all(name in document for name in METRIC_NAMES)
         assert all(dimension in document for dimension in obs.METRIC_DIMENSIONS)

@@ -133,9 +133,16 @@ resource "aws_wafv2_web_acl_logging_configuration" "this" {
   resource_arn            = aws_wafv2_web_acl.this[0].arn
   log_destination_configs = [aws_cloudwatch_log_group.waf[0].arn]
 
+  # The credentials a request can carry: a bearer token, or a guest's cart token.
   redacted_fields {
     single_header {
       name = "authorization"
+    }
+  }
+
+  redacted_fields {
+    single_header {
+      name = "x-guest-token"
     }
   }
 }

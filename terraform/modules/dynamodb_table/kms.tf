@@ -6,22 +6,23 @@ resource "aws_kms_key" "table" {
   deletion_window_in_days = 30
   tags                    = var.tags
 
-  # A key policy ("Resource": "*" is this key): the account administers it through IAM, and DynamoDB
-  # may use it for any principal of this account that reaches the table, as with the AWS managed key.
+  # A key policy ("Resource": "*" is this key): the account administers it through IAM, and
+  # DynamoDB may use it on behalf of the service's own roles only (key_user_arns), not any
+  # principal of the account that reaches the table.
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
-      {
+    Statement = concat(
+      [{
         Sid       = "AccountAdministersTheKey"
         Effect    = "Allow"
         Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root" }
         Action    = "kms:*"
         Resource  = "*"
-      },
-      {
-        Sid       = "DynamoDBUsesTheKeyForThisAccount"
+      }],
+      length(var.key_user_arns) == 0 ? [] : [{
+        Sid       = "DynamoDBUsesTheKeyForTheServiceRoles"
         Effect    = "Allow"
-        Principal = { AWS = "*" }
+        Principal = { AWS = var.key_user_arns }
         Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:DescribeKey"]
         Resource  = "*"
         Condition = {
@@ -30,8 +31,8 @@ resource "aws_kms_key" "table" {
             "kms:ViaService"    = "dynamodb.${data.aws_region.current.name}.amazonaws.com"
           }
         }
-      },
-    ]
+      }],
+    )
   })
 }
 

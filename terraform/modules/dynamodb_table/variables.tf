@@ -131,6 +131,12 @@ variable "kms_key_arn" {
   default     = null
 }
 
+variable "key_user_arns" {
+  description = "The roles that read and write the table (the service's task or function role): the created key lets DynamoDB use it on their behalf only."
+  type        = list(string)
+  default     = []
+}
+
 variable "stream_view_type" {
   description = "Enable a DynamoDB stream with this view type (KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES), or null for none."
   type        = string

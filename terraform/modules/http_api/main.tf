@@ -12,7 +12,7 @@ resource "aws_apigatewayv2_api" "this" {
     content {
       allow_origins  = cors_configuration.value
       allow_methods  = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-      allow_headers  = ["authorization", "content-type", "idempotency-key", "if-match", "x-request-id"]
+      allow_headers  = ["authorization", "content-type", "idempotency-key", "if-match", "x-guest-token", "x-request-id"]
       expose_headers = ["etag", "x-request-id", "retry-after"]
       max_age        = 600
     }

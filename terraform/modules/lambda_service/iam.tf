@@ -20,8 +20,23 @@ data "aws_iam_policy_document" "table_access" {
   statement {
     sid       = "OwnTableOnly"
     actions   = var.table.actions
-    resources = [var.table.arn, "${var.table.arn}/index/*"]
+    resources = [var.table.arn]
   }
+
+  # Indexes are only read: the read actions the service calls, on each index by name.
+  dynamic "statement" {
+    for_each = length(local.index_arns) > 0 && length(local.index_actions) > 0 ? [local.index_arns] : []
+    content {
+      sid       = "OwnIndexesReadOnly"
+      actions   = local.index_actions
+      resources = statement.value
+    }
+  }
+}
+
+locals {
+  index_arns    = [for name in var.table.index_names : "${var.table.arn}/index/${name}"]
+  index_actions = [for action in var.table.actions : action if contains(["dynamodb:Query", "dynamodb:Scan"], action)]
 }
 
 resource "aws_iam_role_policy" "table_access" {

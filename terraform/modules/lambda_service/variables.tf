@@ -60,10 +60,11 @@ variable "environment_kms_key_arn" {
 }
 
 variable "table" {
-  description = "The one DynamoDB table the service owns and the actions its code calls (e.g. dynamodb:GetItem)."
+  description = "The one DynamoDB table the service owns and the actions its code calls (e.g. dynamodb:GetItem); its indexes are only read (Query, Scan)."
   type = object({
-    arn     = string
-    actions = list(string)
+    arn         = string
+    index_names = optional(list(string), [])
+    actions     = list(string)
   })
 
   validation {

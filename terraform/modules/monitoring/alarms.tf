@@ -5,7 +5,7 @@ locals {
   entrance_alarms = merge(
     {
       for load_balancer in local.load_balancers : "load-balancer-5xx-rate" => {
-        expression = "100 * (FILL(target_5xx, 0) + FILL(entrance_5xx, 0)) / requests"
+        expression = "IF(requests >= ${var.alarm_thresholds.min_requests}, 100 * (FILL(target_5xx, 0) + FILL(entrance_5xx, 0)) / requests, 0)"
         namespace  = "AWS/ApplicationELB"
         metrics    = { requests = "RequestCount", target_5xx = "HTTPCode_Target_5XX_Count", entrance_5xx = "HTTPCode_ELB_5XX_Count" }
         dimensions = { LoadBalancer = load_balancer.arn_suffix }
@@ -13,7 +13,7 @@ locals {
     },
     {
       for api in local.http_apis : "http-api-5xx-rate" => {
-        expression = "100 * FILL(entrance_5xx, 0) / requests"
+        expression = "IF(requests >= ${var.alarm_thresholds.min_requests}, 100 * FILL(entrance_5xx, 0) / requests, 0)"
         namespace  = "AWS/ApiGateway"
         metrics    = { requests = "Count", entrance_5xx = "5xx" }
         dimensions = { ApiId = api.api_id, Stage = api.stage }

@@ -26,9 +26,10 @@ variable "http_api" {
 }
 
 variable "alarm_thresholds" {
-  description = "When the entrance alarm fires: 5xx percent of requests."
+  description = "When the entrance alarm fires: 5xx percent of requests, counted from min_requests a minute (below, one failure is not a rate)."
   type = object({
     error_rate_percent = optional(number, 1)
+    min_requests       = optional(number, 20)
   })
   default = {}
 }

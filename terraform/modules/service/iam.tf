@@ -23,8 +23,23 @@ data "aws_iam_policy_document" "table_access" {
   statement {
     sid       = "OwnTableOnly"
     actions   = var.table.actions
-    resources = [var.table.arn, "${var.table.arn}/index/*"]
+    resources = [var.table.arn]
   }
+
+  # Indexes are only read: the read actions the service calls, on each index by name.
+  dynamic "statement" {
+    for_each = length(local.index_arns) > 0 && length(local.index_actions) > 0 ? [local.index_arns] : []
+    content {
+      sid       = "OwnIndexesReadOnly"
+      actions   = local.index_actions
+      resources = statement.value
+    }
+  }
+}
+
+locals {
+  index_arns    = var.table == null ? [] : [for name in var.table.index_names : "${var.table.arn}/index/${name}"]
+  index_actions = var.table == null ? [] : [for action in var.table.actions : action if contains(["dynamodb:Query", "dynamodb:Scan"], action)]
 }
 
 resource "aws_iam_role_policy" "table_access" {
@@ -35,16 +50,53 @@ resource "aws_iam_role_policy" "table_access" {
   policy = data.aws_iam_policy_document.table_access[0].json
 }
 
-# The execution role: what ECS needs to start the task (pull the image, write logs, read secrets).
+# The execution role: what ECS needs to start the task (pull the image, write logs, read secrets),
+# on this service's own repository and log group only, not AmazonECSTaskExecutionRolePolicy's `*`.
 resource "aws_iam_role" "execution" {
   name_prefix        = "${substr(local.full_name, 0, 25)}-execution-"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
   tags               = var.tags
 }
 
-resource "aws_iam_role_policy_attachment" "execution" {
-  role       = aws_iam_role.execution.name
-  policy_arn = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+data "aws_partition" "current" {}
+
+locals {
+  # An ECR image (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>) and its repository.
+  ecr_image      = try(regex("^(?P<account>[0-9]{12})\\.dkr\\.ecr\\.(?P<region>[a-z0-9-]+)\\.amazonaws\\.com/(?P<repository>[^:@]+)", var.image), null)
+  repository_arn = local.ecr_image == null ? null : "arn:${data.aws_partition.current.partition}:ecr:${local.ecr_image.region}:${local.ecr_image.account}:repository/${local.ecr_image.repository}"
+}
+
+data "aws_iam_policy_document" "execution" {
+  dynamic "statement" {
+    for_each = local.repository_arn == null ? [] : [local.repository_arn]
+    content {
+      sid       = "PullOwnImage"
+      actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+      resources = [statement.value]
+    }
+  }
+
+  # The registry's login token is account-wide: this action takes no resource.
+  dynamic "statement" {
+    for_each = local.repository_arn == null ? [] : [local.repository_arn]
+    content {
+      sid       = "RegistryLogin"
+      actions   = ["ecr:GetAuthorizationToken"]
+      resources = ["*"]
+    }
+  }
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "execution" {
+  name   = "pull-image-write-logs"
+  role   = aws_iam_role.execution.id
+  policy = data.aws_iam_policy_document.execution.json
 }
 
 data "aws_iam_policy_document" "read_secrets" {

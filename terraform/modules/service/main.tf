@@ -60,7 +60,16 @@ resource "aws_ecs_task_definition" "this" {
     name = "tmp"
   }
 
-  tags = var.tags
+  # A release registers a new revision and leaves the previous one ACTIVE: the deployment circuit
+  # breaker and alarm rollback, and an operator's `update-service --task-definition`, need it.
+  skip_destroy = true
+  tags         = var.tags
+
+  lifecycle {
+    # Registered before the service moves to it, so the service never points at a revision that
+    # is not there yet.
+    create_before_destroy = true
+  }
 }
 
 resource "aws_ecs_service" "this" {

@@ -76,10 +76,11 @@ variable "secrets_kms_key_arn" {
 }
 
 variable "table" {
-  description = "The one DynamoDB table the service owns and the actions its code calls (e.g. dynamodb:GetItem); null for a service without a table."
+  description = "The one DynamoDB table the service owns and the actions its code calls (e.g. dynamodb:GetItem); its indexes are only read (Query, Scan); null for a service without a table."
   type = object({
-    arn     = string
-    actions = list(string)
+    arn         = string
+    index_names = optional(list(string), [])
+    actions     = list(string)
   })
   default = null
 

@@ -4,7 +4,7 @@ locals {
   region          = data.aws_region.current.name
   load_balancers  = var.load_balancer == null ? [] : [var.load_balancer]
   ecs_services    = var.ecs == null ? [] : [var.ecs]
-  functions       = var.lambda_function_name == null ? [] : [var.lambda_function_name]
+  functions       = var.lambda_function == null ? [] : [var.lambda_function]
   capacity_metric = { read = "Read", write = "Write" }
 
   # What service_kit.observability emits per request: namespace, dimensions and metric names.
@@ -165,7 +165,7 @@ locals {
   ]
 
   function_widgets = [
-    for function_name in local.functions : {
+    for function in local.functions : {
       type   = "metric"
       width  = 12
       height = 6
@@ -175,10 +175,10 @@ locals {
         view   = "timeSeries"
         period = 60
         metrics = [
-          ["AWS/Lambda", "Errors", "FunctionName", function_name, { stat = "Sum" }],
-          ["AWS/Lambda", "Throttles", "FunctionName", function_name, { stat = "Sum" }],
-          ["AWS/Lambda", "ConcurrentExecutions", "FunctionName", function_name, { stat = "Maximum" }],
-          ["AWS/Lambda", "Duration", "FunctionName", function_name, { stat = "p99" }],
+          ["AWS/Lambda", "Errors", "FunctionName", function.name, { stat = "Sum" }],
+          ["AWS/Lambda", "Throttles", "FunctionName", function.name, { stat = "Sum" }],
+          ["AWS/Lambda", "ConcurrentExecutions", "FunctionName", function.name, { stat = "Maximum" }],
+          ["AWS/Lambda", "Duration", "FunctionName", function.name, { stat = "p99" }],
         ]
       }
     }

@@ -14,6 +14,6 @@ output "service_monitoring_alarm_names" {
 }
 
 output "service_monitoring_rollback_alarm_names" {
-  description = "The alarms a deployment rolls back on: the service's 5xx rate and p99 latency."
-  value       = [for kind in ["5xx-rate", "p99-latency"] : aws_cloudwatch_metric_alarm.this[kind].alarm_name if contains(keys(local.alarms), kind)]
+  description = "The alarms a deployment rolls back on: the service's 5xx rate, its function's failed invocations (Lambda) and p99 latency."
+  value       = [for kind in ["5xx-rate", "function-errors", "p99-latency"] : aws_cloudwatch_metric_alarm.this[kind].alarm_name if contains(keys(local.alarms), kind)]
 }

@@ -26,28 +26,41 @@ variable "load_balancer" {
 }
 
 variable "ecs" {
-  description = "The ECS cluster and service names, or null when the service runs on Lambda."
+  description = "The ECS cluster and service names and the task count's maximum, or null when the service runs on Lambda."
   type = object({
     cluster_name = string
     service_name = string
+    max_tasks    = number
   })
   default = null
 }
 
-variable "lambda_function_name" {
-  description = "The service's function, or null when it runs on ECS."
-  type        = string
-  default     = null
+variable "lambda_function" {
+  description = "The service's function and its reserved concurrency, or null when it runs on ECS."
+  type = object({
+    name                 = string
+    reserved_concurrency = number
+  })
+  default = null
+}
+
+variable "table_capacity" {
+  description = "The scaler's maximum read and write capacity of the table and each index, or null for an on-demand table."
+  type = object({
+    read_max  = number
+    write_max = number
+  })
+  default = null
 }
 
 variable "alarm_thresholds" {
-  description = "When alarms fire: throttled requests per minute, 5xx percent of requests, p99 latency in seconds."
+  description = "When alarms fire: throttled requests per minute, 5xx percent of requests, p99 latency in seconds, and the requests a minute below which the 5xx rate reads 0."
   type = object({
-    throttled_requests = optional(number, 1)
-    error_rate_percent = optional(number, 1)
-    p99_latency        = optional(number, 1.5)
+    throttled_requests = number
+    error_rate_percent = number
+    p99_latency        = number
+    min_requests       = number
   })
-  default = {}
 }
 
 variable "alarm_topic_arn" {

@@ -43,6 +43,8 @@ module "table" {
   autoscaling              = var.table_autoscaling
   deletion_protection      = var.deletion_protection
   point_in_time_recovery   = true
+  # The key names the one role that reads and writes the table.
+  key_user_arns = local.on_ecs ? [module.ecs_service[0].service_task_role_arn] : [module.lambda_service[0].lambda_role_arn]
 }
 
 module "ecs_service" {
@@ -62,8 +64,9 @@ module "ecs_service" {
   secrets_kms_key_arn = var.platform.secrets_key_arn
 
   table = {
-    arn     = module.table.dynamodb_table_arn
-    actions = var.dynamodb_actions
+    arn         = module.table.dynamodb_table_arn
+    index_names = module.table.dynamodb_table_index_names
+    actions     = var.dynamodb_actions
   }
 
   vpc_id     = var.platform.vpc_id
@@ -112,8 +115,9 @@ module "lambda_service" {
   environment_kms_key_arn = var.platform.secrets_key_arn
 
   table = {
-    arn     = module.table.dynamodb_table_arn
-    actions = var.dynamodb_actions
+    arn         = module.table.dynamodb_table_arn
+    index_names = module.table.dynamodb_table_index_names
+    actions     = var.dynamodb_actions
   }
 
   vpc_id                      = var.platform.vpc_id

@@ -125,7 +125,7 @@ variable "schedules" {
 }
 
 variable "capacity" {
-  description = "Size and scaling bounds of the service's tasks (ECS) or function (Lambda)."
+  description = "Size and scaling bounds of the service's tasks (ECS) or function (Lambda). The defaults here are the shop's, for every root."
   type = object({
     cpu                = optional(number, 512)
     memory             = optional(number, 1024)
@@ -134,13 +134,37 @@ variable "capacity" {
     lambda_memory      = optional(number, 1024)
     lambda_concurrency = optional(number, 200)
   })
-  default = {}
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.capacity.min_tasks >= 1 && var.capacity.min_tasks <= var.capacity.max_tasks
+    error_message = "capacity.min_tasks is at least 1 and no more than capacity.max_tasks."
+  }
+
+  # Fargate's CPU and memory pairs: 256 → 512, 1024 or 2048 MiB; 512 → 1–4 GiB; 1024 → 2–8 GiB;
+  # 2048 → 4–16 GiB; 4096 → 8–30 GiB, in 1 GiB steps.
+  validation {
+    condition = (
+      contains([256, 512, 1024, 2048, 4096], var.capacity.cpu)
+      && var.capacity.memory >= lookup({ "256" = 512, "512" = 1024, "1024" = 2048, "2048" = 4096, "4096" = 8192 }, tostring(var.capacity.cpu), 0)
+      && var.capacity.memory <= lookup({ "256" = 2048, "512" = 4096, "1024" = 8192, "2048" = 16384, "4096" = 30720 }, tostring(var.capacity.cpu), 0)
+      && (var.capacity.memory % 1024 == 0 || (var.capacity.cpu == 256 && var.capacity.memory == 512))
+    )
+    error_message = "capacity.cpu and capacity.memory are one of Fargate's pairs: 256 with 512/1024/2048, 512 with 1024–4096, 1024 with 2048–8192, 2048 with 4096–16384, 4096 with 8192–30720 (MiB, 1024 steps)."
+  }
+
+  validation {
+    condition     = var.capacity.lambda_memory >= 128 && var.capacity.lambda_memory <= 10240 && var.capacity.lambda_concurrency >= 1
+    error_message = "capacity.lambda_memory is 128 to 10240 MiB and capacity.lambda_concurrency at least 1."
+  }
 }
 
 variable "table_billing_mode" {
   description = "PROVISIONED with target-tracking autoscaling, or PAY_PER_REQUEST; switching does not recreate the table."
   type        = string
   default     = "PROVISIONED"
+  nullable    = false
 
   validation {
     condition     = contains(["PROVISIONED", "PAY_PER_REQUEST"], var.table_billing_mode)
@@ -149,7 +173,7 @@ variable "table_billing_mode" {
 }
 
 variable "table_autoscaling" {
-  description = "Capacity bounds and target utilisation, for the table and each of its indexes (PROVISIONED only)."
+  description = "Capacity bounds and target utilisation, for the table and each of its indexes (PROVISIONED only). The defaults here are the shop's, for every root."
   type = object({
     read_min_capacity  = optional(number, 5)
     read_max_capacity  = optional(number, 1000)
@@ -157,23 +181,50 @@ variable "table_autoscaling" {
     write_max_capacity = optional(number, 500)
     target_utilization = optional(number, 70)
   })
-  default = {}
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = (
+      var.table_autoscaling.read_min_capacity >= 1 && var.table_autoscaling.read_min_capacity <= var.table_autoscaling.read_max_capacity
+      && var.table_autoscaling.write_min_capacity >= 1 && var.table_autoscaling.write_min_capacity <= var.table_autoscaling.write_max_capacity
+    )
+    error_message = "Each table_autoscaling minimum is at least 1 and no more than its maximum."
+  }
+
+  validation {
+    condition     = var.table_autoscaling.target_utilization >= 20 && var.table_autoscaling.target_utilization <= 90
+    error_message = "table_autoscaling.target_utilization is 20 to 90 percent (DynamoDB target tracking)."
+  }
 }
 
 variable "alarm_thresholds" {
-  description = "When the service's alarms fire: throttled requests per minute, 5xx percent, p99 latency in seconds."
+  description = "When the service's alarms fire: throttled requests per minute, 5xx percent, p99 latency in seconds, and the requests a minute below which the 5xx rate reads 0 (one failure at night is not a 50 % error rate). The defaults here are the shop's."
   type = object({
     throttled_requests = optional(number, 1)
     error_rate_percent = optional(number, 1)
     p99_latency        = optional(number, 1.5)
+    min_requests       = optional(number, 20)
   })
-  default = {}
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = (
+      var.alarm_thresholds.throttled_requests >= 1
+      && var.alarm_thresholds.error_rate_percent > 0 && var.alarm_thresholds.error_rate_percent < 100
+      && var.alarm_thresholds.p99_latency > 0 && var.alarm_thresholds.p99_latency < 30
+      && var.alarm_thresholds.min_requests >= 1
+    )
+    error_message = "alarm_thresholds: throttled_requests and min_requests at least 1, error_rate_percent between 0 and 100, p99_latency between 0 and 30 seconds (API Gateway's limit)."
+  }
 }
 
 variable "deletion_protection" {
   description = "Protect the table from deletion; turn off only to tear the service down."
   type        = bool
   default     = true
+  nullable    = false
 }
 
 variable "tags" {

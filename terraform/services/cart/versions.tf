@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.6.0"
+  # 1.10+ for the S3 backend's use_lockfile (backend.hcl.example), 1.11 as the platform root.
+  required_version = ">= 1.11.0"
 
   required_providers {
     aws = {

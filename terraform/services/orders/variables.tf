@@ -25,54 +25,53 @@ variable "image_tag" {
   type        = string
 }
 
+# Inputs a team may set in its .tfvars; what it leaves out (or sets to null) takes the default of
+# modules/shop_service, the one place each default lives, and is validated there.
+
 variable "capacity" {
-  description = "Size and scaling bounds of the tasks (ECS) or function (Lambda); see modules/shop_service."
+  description = "Size and scaling bounds of the tasks (ECS) or function (Lambda); see modules/shop_service for the defaults."
   type = object({
-    cpu                = optional(number, 512)
-    memory             = optional(number, 1024)
-    min_tasks          = optional(number, 2)
-    max_tasks          = optional(number, 20)
-    lambda_memory      = optional(number, 1024)
-    lambda_concurrency = optional(number, 200)
+    cpu                = optional(number)
+    memory             = optional(number)
+    min_tasks          = optional(number)
+    max_tasks          = optional(number)
+    lambda_memory      = optional(number)
+    lambda_concurrency = optional(number)
   })
   default = {}
 }
 
 variable "table_billing_mode" {
-  description = "PROVISIONED with target-tracking autoscaling, or PAY_PER_REQUEST; switching does not recreate the table."
+  description = "PROVISIONED with target-tracking autoscaling, or PAY_PER_REQUEST; null takes the module's default (PROVISIONED)."
   type        = string
-  default     = "PROVISIONED"
-
-  validation {
-    condition     = contains(["PROVISIONED", "PAY_PER_REQUEST"], var.table_billing_mode)
-    error_message = "table_billing_mode is PROVISIONED or PAY_PER_REQUEST."
-  }
+  default     = null
 }
 
 variable "table_autoscaling" {
-  description = "Capacity bounds and target utilisation of the table and each of its indexes (PROVISIONED only)."
+  description = "Capacity bounds and target utilisation of the table and each of its indexes (PROVISIONED only); see modules/shop_service for the defaults."
   type = object({
-    read_min_capacity  = optional(number, 5)
-    read_max_capacity  = optional(number, 1000)
-    write_min_capacity = optional(number, 5)
-    write_max_capacity = optional(number, 500)
-    target_utilization = optional(number, 70)
+    read_min_capacity  = optional(number)
+    read_max_capacity  = optional(number)
+    write_min_capacity = optional(number)
+    write_max_capacity = optional(number)
+    target_utilization = optional(number)
   })
   default = {}
 }
 
 variable "alarm_thresholds" {
-  description = "When the service's alarms fire: throttled requests per minute, 5xx percent, p99 latency in seconds."
+  description = "When the service's alarms fire (throttled requests a minute, 5xx percent, p99 seconds, minimum requests a minute); see modules/shop_service for the defaults."
   type = object({
-    throttled_requests = optional(number, 1)
-    error_rate_percent = optional(number, 1)
-    p99_latency        = optional(number, 1.5)
+    throttled_requests = optional(number)
+    error_rate_percent = optional(number)
+    p99_latency        = optional(number)
+    min_requests       = optional(number)
   })
   default = {}
 }
 
 variable "deletion_protection" {
-  description = "Protect the table from deletion; turn off only to tear the service down."
+  description = "Protect the table from deletion (null: on); turn off only to tear the service down."
   type        = bool
-  default     = true
+  default     = null
 }
