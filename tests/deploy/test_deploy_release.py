@@ -4,8 +4,12 @@
   service root plans nothing.
 - No secret value in any service root's plan (both modes) or state (the applied ECS shop).
 - The modules' own `terraform test` suites (a mocked provider) pass.
+- A release leaves the previous task definition registered.
+- Every alarm of both modes watches a metric the code prints (EMF) or AWS publishes, and notifies
+  the platform's topic.
 
-Tests that change the applied shop put it back as they found it.
+Tests that change the applied shop put it back as they found it: the tables' capacity is restored,
+and cart, released as 1.0.1, is applied back to 1.0.0 (leaving two more ACTIVE revisions of cart).
 """
 
 from __future__ import annotations
@@ -305,8 +309,14 @@ def test_every_alarm_watches_a_metric_the_code_or_aws_emits_and_notifies_the_top
         ]
     )["alarm_topic_arn"]
     specs = code_table_specs()
+    if compute == "ecs":
+        with ThreadPoolExecutor(max_workers=len(done.plans)) as pool:
+            shown = pool.map(lambda root: applied_alarms(shop, root), done.plans)
+            every_alarm = dict(zip(done.plans, shown, strict=True))
+    else:
+        every_alarm = {root: planned_alarms(plan) for root, (_, plan) in done.plans.items()}
     for root, (_, plan) in done.plans.items():
-        alarms = applied_alarms(shop, root) if compute == "ecs" else planned_alarms(plan)
+        alarms = every_alarm[root]
         assert alarms, root
         for alarm in alarms:
             name = alarm["alarm_name"]
