@@ -104,6 +104,9 @@ def handler_module(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     monkeypatch.setenv("AWS_REGION", REGION)
     monkeypatch.setenv("SHOPSMART_TABLE_PREFIX", TABLE_PREFIX)
     monkeypatch.setenv("SHOPSMART_EMIT_METRICS", "false")
+    # As the function's environment has it once its secrets are read (outside a local run a service
+    # refuses to start without one).
+    monkeypatch.setenv("SHOPSMART_CURSOR_SECRET", "lambda-tier-cursor-secret")
     spec = importlib.util.spec_from_file_location("shopsmart_lambda_handler", HANDLER)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
