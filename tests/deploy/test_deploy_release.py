@@ -25,7 +25,6 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import redirect_stdout
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from code_truths import code_table_specs
@@ -45,6 +44,7 @@ from deploy_harness import (
 )
 from flask import Flask
 
+from dynamo_common.capacity import CapacityMeter
 from service_kit import observability
 
 # What Application Auto Scaling might have raised the capacity to during a sale.
@@ -203,8 +203,10 @@ def test_a_release_leaves_the_previous_task_definition_to_roll_back_to(shop: Dep
     """cart's release 1.0.1 is applied, then 1.0.0 again (the README's roll back), so the shop
     ends as it started, with two more ACTIVE revisions of cart."""
     family = "shopsmart-production-cart"
+    ecs = shop.client("ecs")
     before = _active_revisions(shop, family)
-    assert [image.rsplit(":", 1)[1] for image in before.values()] == ["1.0.0"], before
+    running = ecs.describe_services(cluster="shopsmart-production", services=["cart"])["services"][0]
+    assert before[running["taskDefinition"]].endswith(":1.0.0"), before
     shop.apply("services/cart", image_tag="1.0.1")
     try:
         after = _active_revisions(shop, family)
@@ -212,7 +214,7 @@ def test_a_release_leaves_the_previous_task_definition_to_roll_back_to(shop: Dep
         assert before.items() <= after.items(), after
         (released,) = set(after) - set(before)
         assert after[released].endswith(":1.0.1")
-        service = shop.client("ecs").describe_services(cluster="shopsmart-production", services=["cart"])
+        service = ecs.describe_services(cluster="shopsmart-production", services=["cart"])
         assert service["services"][0]["taskDefinition"] == released
     finally:
         shop.apply("services/cart")
@@ -263,7 +265,8 @@ def emitted_emf() -> tuple[str, set[str], list[set[str]]]:
     """What service_kit prints for one request: its namespace, metric names and dimension sets."""
     app = Flask("emf")
     output = io.StringIO()
-    meter = SimpleNamespace(read_units=1.0, write_units=0.0, calls=1)
+    meter = CapacityMeter()
+    meter.record("GetItem", {"TableName": "probe", "CapacityUnits": 0.5, "ReadCapacityUnits": 0.5})
     with app.test_request_context("/"), redirect_stdout(output):
         observability.emit_request_metrics("probe", "GET /", 500, 1.0, meter)
     (directive,) = json.loads(output.getvalue())["_aws"]["CloudWatchMetrics"]

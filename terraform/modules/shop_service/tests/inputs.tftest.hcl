@@ -60,7 +60,12 @@ variables {
     alarm_topic_arn             = "arn:aws:sns:eu-west-1:123456789012:shopsmart-test-alarms"
     image_repositories          = { cart = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shopsmart/cart" }
     secret_arns                 = {}
-    identity                    = { SHOPSMART_JWKS_URL = "https://idp/jwks", SHOPSMART_JWT_ISSUER = "https://idp", SHOPSMART_JWT_AUDIENCE = "shop" }
+    identity = {
+      SHOPSMART_JWKS_URL          = "https://idp/jwks"
+      SHOPSMART_JWT_ISSUER        = "https://idp"
+      SHOPSMART_JWT_AUDIENCE      = "shop"
+      SHOPSMART_SERVICE_CLIENT_ID = "services"
+    }
   }
 }
 
