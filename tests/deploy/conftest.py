@@ -15,6 +15,8 @@ import pytest
 # code's table specs and routes are looked up in one place, tests/infrastructure/code_truths.py.
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "infrastructure"))
+# The rehearsal's tasks run in the images `make images` builds; podman_kit (tests/images) is shared.
+sys.path.insert(0, str(Path(__file__).parents[1] / "images"))
 
 from deploy_harness import (
     COMPUTE_MODES,
@@ -25,6 +27,8 @@ from deploy_harness import (
     plan_everything,
     result_of,
 )
+from deployed_wiring import LOCAL_IMAGE, SHOP_SERVICES, WEB_REPOSITORY, TaskImages
+from podman_kit import Podman, current_images, image_builds, remove_leftovers_of_dead_runs
 
 
 @pytest.fixture(scope="session")
@@ -66,3 +70,22 @@ def shop(planned: dict[str, Future[Planned]]) -> Deployment:
     deployment = result_of(planned, "ecs").deployment
     deployment.apply_service_roots()
     return deployment
+
+
+def _task_images() -> TaskImages:
+    podman = Podman()
+    remove_leftovers_of_dead_runs(podman)
+    wanted = {LOCAL_IMAGE.format(repository=name) for name in (*SHOP_SERVICES, WEB_REPOSITORY)}
+    return podman, current_images(podman, [image for image in image_builds() if image.tag in wanted])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def task_images(request: pytest.FixtureRequest) -> Iterator[Future[TaskImages] | None]:
+    """The services' and the web page's images, from the session's start, beside terraform: those
+    the images tier built from this checkout are reused (`make test` runs it first), the others
+    are built. None when no collected test runs the tasks."""
+    if not any("deployed" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        yield None
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool.submit(_task_images)

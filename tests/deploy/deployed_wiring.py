@@ -1,24 +1,30 @@
 """The rehearsal runs what AWS would run: the services as their registered task definitions say,
-identity from the user pool Terraform made, traffic as the load balancers' rules send it.
+in their images, identity from the user pool Terraform made, traffic as the load balancers' rules
+send it.
 
 Everything is read back from the emulator after the roots are applied, never built by the test:
 
 - each ECS service of the platform's cluster (the cluster named in the published platform
-  parameter) and its registered task definition: the image (whose repository names the service,
-  hence the package the image's `WSGI_APP` runs), its `environment`, its `secrets` resolved from
-  Secrets Manager or SSM as ECS resolves them at start, its container port and its health check;
+  parameter) and its registered task definition: its image, entry point and command, `user`,
+  read-only root and the task volumes it mounts, its container port and health check, its
+  `environment`, and its `secrets` resolved from Secrets Manager or SSM as ECS resolves them at start;
 - the public listener's rules (path patterns by priority, forward or fixed response) and the
   internal load balancer's listeners (port → target group), each target group leading to the ECS
   service registered with it;
-- the user pool's clients, and its key: shoppers sign in with `AdminInitiateAuth` through the web
-  client, and the services' client-credentials token comes from `TokenEndpoint`, which forwards
-  Cognito's token request to the emulator (emulator.py's `ClientCredentialsToken`).
+- the user pool's clients, and its key: shoppers sign in through the web client with the flow it
+  allows (USER_SRP_AUTH; emulator.py refuses the flows a client does not allow, as Cognito does),
+  and the services' client-credentials token comes from `TokenEndpoint`, which forwards Cognito's
+  token request to the emulator (emulator.py's `ClientCredentialsToken`).
+
+Each task, the web page's too, runs as ECS would run it: a podman container of the image `make
+images` built from this checkout (tests/images/podman_kit.py), as the definition's user, with a
+read-only root and only the tmpfs its task volumes give, started with the image's entry point and
+command (or the definition's), and healthy when its health check passes inside the container
+within the time ECS gives it. The catalogue is seeded by a one-off task of the products
+definition with another command, as `aws ecs run-task --overrides` would run it.
 
 What cannot come from AWS on this machine is changed, and only that: `local_overrides()` lists
-every change, with its reason, in one dict, which the tier prints. The services run under
-gunicorn from this checkout's virtualenv with the image's application (`<service>_service:
-create_app()`), not in their container images: the image's user and read-only root are therefore
-not part of the rehearsal (the images tier runs the images; see README).
+every change, with its reason, in one dict, which the tier prints.
 """
 
 from __future__ import annotations
@@ -27,10 +33,13 @@ import base64
 import fnmatch
 import json
 import os
+import secrets
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,10 +47,11 @@ from typing import Any
 
 import requests
 from deploy_harness import BOTO_CREDENTIALS, Deployment
+from podman_kit import HOST_LOOPBACK, NETWORK, RUN_LABEL, BuiltImage, Podman
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from devstack import ServiceProcess, free_port
+from devstack import free_port
 from devstack.ports import LOCALHOST
 from devstack.services import SERVICES_BY_NAME
 
@@ -52,8 +62,13 @@ TOKEN_PATH = "/oauth2/token"
 SHOP_SERVICES = ("products", "cart", "orders")
 WEB_SERVICE = "web"  # the platform's web page (the gateway image), which serves /config.json
 WEB_CONFIG_PATH = "/config.json"
-# A process's basics that the image's own ENV provides (PATH to its virtualenv), not AWS.
-PROCESS_BASICS = ("PATH", "HOME", "LANG")
+WEB_REPOSITORY = "gateway"  # the web page's task runs the gateway's image
+TASKS = (*SHOP_SERVICES, WEB_SERVICE)
+# `make images` tags each image it builds shopsmart/<repository>:local (docker/compose.yaml).
+LOCAL_IMAGE = "shopsmart/{repository}:local"
+ONE_OFF_DEADLINE_SECONDS = 120.0
+# podman, and the images of this checkout by tag (podman_kit.current_images).
+TaskImages = tuple[Podman, dict[str, BuiltImage]]
 
 
 @dataclass(frozen=True)
@@ -65,15 +80,29 @@ class Override:
 
 
 def local_overrides(
-    emulator_url: str, user_pool_id: str, token_url: str, internal_urls: Mapping[str, str]
+    emulator_url: str,
+    user_pool_id: str,
+    token_url: str,
+    internal_urls: Mapping[str, str],
+    local_images: Mapping[str, str] | None = None,
+    published_ports: Mapping[str, int] | None = None,
 ) -> dict[str, Override]:
     """THE list of what the rehearsal changes in each task definition, and why; nothing else is.
 
     Keys naming a variable set it (`AWS_*`, added to every task) or replace the value the task
     definition gives (`SHOPSMART_*`, only where the definition has it); keys that are a URL replace
-    that address wherever a value starts with it; `bind` is where gunicorn listens.
+    that address wherever a value starts with it; an ECR image's URI is replaced by the image
+    `make images` built (`local_images`); `network` is where each task listens. Addresses are as a
+    task's container sees them (the host's loopback is slirp's HOST_LOOPBACK there).
     """
+    ports = ", ".join(f"{task} on 127.0.0.1:{port}" for task, port in (published_ports or {}).items())
     return {
+        **{
+            registered: Override(
+                local, "the image `make images` built from this checkout; nothing here pulls from ECR"
+            )
+            for registered, local in (local_images or {}).items()
+        },
         "AWS_ENDPOINT_URL_DYNAMODB": Override(
             emulator_url, "the tables Terraform made live in the emulator, not in DynamoDB"
         ),
@@ -93,14 +122,14 @@ def local_overrides(
         ),
         **{
             internal: Override(
-                local, "the internal load balancer's listener, followed to the service its target group holds"
+                local, "the internal load balancer's listener, followed to the task its target group holds"
             )
             for internal, local in internal_urls.items()
         },
-        "bind": Override(
-            f"{LOCALHOST}:<free port>",
-            "each Fargate task has an address of its own and listens on the container port; "
-            "here the tasks share one host",
+        "network": Override(
+            f"{NETWORK}; the container port published as {ports or '127.0.0.1:<free port>'}",
+            "each Fargate task has an address of its own (awsvpc) and listens on the container port; "
+            f"here each container has a network namespace of its own and reaches the host at {HOST_LOOPBACK}",
         ),
     }
 
@@ -124,6 +153,11 @@ class TaskDefinition:
     user: str | None
     read_only_root: bool
     target_groups: tuple[str, ...]
+    entry_point: list[str] | None = None
+    # Where the task's own scratch volumes (task storage, no host path) are mounted, and tmpfs.
+    scratch_mounts: tuple[str, ...] = ()
+    # ECS marks a task unhealthy after its start period and `retries` failed checks, one each interval.
+    health_deadline_seconds: float = 90.0
 
     @property
     def image_service(self) -> str:
@@ -140,6 +174,7 @@ def registered_task_definitions(deployment: Deployment, cluster: str) -> dict[st
     for service in ecs.describe_services(cluster=cluster, services=arns)["services"]:
         registered = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
         (container,) = registered["containerDefinitions"]
+        check = container["healthCheck"]
         definitions[service["serviceName"]] = TaskDefinition(
             service=service["serviceName"],
             family=registered["family"],
@@ -147,13 +182,38 @@ def registered_task_definitions(deployment: Deployment, cluster: str) -> dict[st
             environment={item["name"]: item["value"] for item in container.get("environment", [])},
             secrets={item["name"]: item["valueFrom"] for item in container.get("secrets", [])},
             container_port=container["portMappings"][0]["containerPort"],
-            health_check=container["healthCheck"]["command"],
+            health_check=check["command"],
             command=container.get("command"),
             user=container.get("user"),
             read_only_root=bool(container.get("readonlyRootFilesystem")),
             target_groups=tuple(balancer["targetGroupArn"] for balancer in service.get("loadBalancers", [])),
+            entry_point=container.get("entryPoint"),
+            scratch_mounts=scratch_mounts(registered.get("volumes", []), container),
+            health_deadline_seconds=float(
+                check.get("startPeriod", 0) + check.get("interval", 30) * check.get("retries", 3)
+            ),
         )
     return definitions
+
+
+def scratch_mounts(volumes: list[dict[str, Any]], container: dict[str, Any]) -> tuple[str, ...]:
+    """The container paths given writable scratch space: mounts of the task's own storage (a volume
+    with no host path, EFS or Docker volume) and `linuxParameters.tmpfs`. A mount the rehearsal
+    cannot give (another kind of volume) fails it rather than being left out."""
+    by_name = {volume["name"]: volume for volume in volumes}
+    paths = []
+    for mount in container.get("mountPoints", []):
+        volume = by_name[mount["sourceVolume"]]
+        kinds = {
+            "efsVolumeConfiguration",
+            "dockerVolumeConfiguration",
+            "fsxWindowsFileServerVolumeConfiguration",
+        }
+        if kinds & set(volume) or volume.get("host", {}).get("sourcePath") or mount.get("readOnly"):
+            raise AssertionError(f"the rehearsal cannot mount volume {volume} at {mount['containerPath']}")
+        paths.append(mount["containerPath"])
+    paths += [tmpfs["containerPath"] for tmpfs in container.get("linuxParameters", {}).get("tmpfs", [])]
+    return tuple(paths)
 
 
 def resolve_secret(deployment: Deployment, value_from: str) -> str:
@@ -284,6 +344,70 @@ def basic_authorization(client_id: str, client_secret: str) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
 
 
+def container_options(definition: TaskDefinition, name: str, env_file: Path) -> list[str]:
+    """`podman run`'s options for a task of this definition, as ECS would configure its container:
+    the definition's user, its read-only root with tmpfs only where the task gives scratch space,
+    its environment (from a file: secrets stay out of the process list), its entry point. No
+    health-check timer (the harness runs the definition's check), no port (see `TaskContainer`)."""
+    options = [
+        "--name", name, "--label", f"{RUN_LABEL}={os.getpid()}",
+        "--network", NETWORK, "--env-file", str(env_file), "--no-healthcheck",
+    ]  # fmt: skip
+    if definition.user:
+        options += ["--user", definition.user]
+    if definition.read_only_root:
+        # podman would otherwise add tmpfs at /tmp, /var/tmp and /run of its own accord.
+        options += ["--read-only", "--read-only-tmpfs=false"]
+    for path in definition.scratch_mounts:
+        options += ["--tmpfs", path]
+    if definition.entry_point is not None:
+        # podman takes an entry point of several words as a JSON array.
+        options += ["--entrypoint", json.dumps(definition.entry_point)]
+    return options
+
+
+@dataclass
+class TaskContainer:
+    """One task of a definition, as a podman container of the locally built image."""
+
+    podman: Podman
+    definition: TaskDefinition
+    image: BuiltImage
+    name: str
+    host_port: int
+    environment: dict[str, str]
+
+    def run(self, work_dir: Path, *, detach: bool = True, command: list[str] | None = None) -> None:
+        env_file = work_dir / f"{self.name}.env"
+        env_file.touch(mode=0o600)
+        env_file.write_text("".join(f"{key}={value}\n" for key, value in self.environment.items()))
+        options = container_options(self.definition, self.name, env_file)
+        command = command if command is not None else (self.definition.command or [])
+        try:
+            if detach:
+                port = self.definition.container_port
+                self.podman("run", "--detach", *options, "--publish", f"{LOCALHOST}:{self.host_port}:{port}",
+                            self.image.image_id, *command)  # fmt: skip
+            else:
+                result = self.podman("run", *options, self.image.image_id, *command,
+                                     check=False, timeout=ONE_OFF_DEADLINE_SECONDS)  # fmt: skip
+                assert result.returncode == 0, f"{self.name} exited {result.returncode}:\n{result.stderr}"
+        finally:
+            # podman has read the file when `run` returns; the secrets are not left on disk.
+            env_file.unlink()
+
+    def await_healthy(self) -> None:
+        """Healthy when the definition's check passes inside the container, within the time ECS
+        gives the task before it counts as unhealthy."""
+        self.podman.await_healthy(
+            self.name, self.definition.health_check, self.definition.health_deadline_seconds
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOCALHOST}:{self.host_port}"
+
+
 @dataclass
 class DeployedShop:
     """The shop as ECS would run it from what the roots registered, on this machine."""
@@ -298,13 +422,17 @@ class DeployedShop:
     token_endpoint: TokenEndpoint
     user_pool_id: str
     logs: Path
+    containers: dict[str, TaskContainer] = field(default_factory=dict)
+    internal_from_host: dict[str, str] = field(default_factory=dict)
 
     def web_config(self) -> dict[str, str]:
-        """The page's sign-in settings (`/config.json`), as the web page's task is given them; the
-        public listener sends `/config.json` to that task."""
+        """The page's sign-in settings: `/config.json` read from the web page's task through the
+        public listener's rules."""
         web = self.definitions[WEB_SERVICE]
         assert self.public.rule_for(WEB_CONFIG_PATH).target_group in web.target_groups
-        return json.loads(web.environment["SHOPSMART_WEB_CONFIG"])
+        answer = self.public.request("GET", WEB_CONFIG_PATH)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
 
     def sign_in(self, email: str, password: str) -> dict[str, str]:
         """A shopper of the user pool signs in through the web client; Cognito's tokens."""
@@ -336,34 +464,34 @@ class DeployedShop:
         return answer.json()["access_token"]
 
     def health_check(self, service: str) -> subprocess.CompletedProcess[str]:
-        """The task definition's health check command, run against the service's process."""
-        definition = self.definitions[service]
-        kind, *command = definition.health_check
-        assert kind == "CMD", definition.health_check
-        inside = f"127.0.0.1:{definition.container_port}"
-        local = self.service_urls[service].removeprefix("http://")
-        argv = [sys.executable if part == "python" else part.replace(inside, local) for part in command]
-        return subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+        """The task definition's health check command, run inside the task's container."""
+        task = self.containers[service]
+        return task.podman.exec_healthcheck(task.name, task.definition.health_check)
+
+    def from_host(self, internal_url: str) -> str:
+        """An internal load balancer's address as this machine reaches the task behind it."""
+        return self.internal_from_host[internal_url]
 
     def describe(self) -> str:
         """What the tier prints: every override and why, and what each task was started from."""
         lines = ["The rehearsal runs each registered task definition with only these overrides:"]
         lines += [f"  {name} = {value.value}\n      ({value.why})" for name, value in self.overrides.items()]
-        lines += [
-            f"  {name}: {definition.family} image {definition.image} → {self.service_urls[name]}"
-            for name, definition in self.definitions.items()
-            if name in self.service_urls
-        ]
+        for name, task in self.containers.items():
+            definition = task.definition
+            lines.append(
+                f"  {name}: {definition.family} image {definition.image} as {task.image.tag} "
+                f"({task.image.image_id[:12]}), user {definition.user}, read-only root "
+                f"{definition.read_only_root}, tmpfs {list(definition.scratch_mounts)} → {task.url}"
+            )
         return "\n".join(lines)
 
 
 def task_environment(
     deployment: Deployment, definition: TaskDefinition, overrides: Mapping[str, Override]
 ) -> dict[str, str]:
-    """What the task's process is given: the definition's environment and resolved secrets, then
-    the overrides (see `local_overrides`); nothing from this shell but a process's basics."""
-    environment = {name: os.environ[name] for name in PROCESS_BASICS if name in os.environ}
-    environment.update(definition.environment)
+    """What the task's container is given: the definition's environment and resolved secrets, then
+    the overrides (see `local_overrides`); the image's own ENV (PATH, …) stays as built."""
+    environment = dict(definition.environment)
     environment.update({name: resolve_secret(deployment, arn) for name, arn in definition.secrets.items()})
     for name, override in overrides.items():
         if name.startswith("AWS_") or (name.startswith("SHOPSMART_") and name in environment):
@@ -376,63 +504,106 @@ def task_environment(
     return environment
 
 
+def local_image_for(definition: TaskDefinition, images: Mapping[str, BuiltImage]) -> BuiltImage:
+    """The image `make images` built for the definition's ECR repository (shopsmart/<name>)."""
+    tag = LOCAL_IMAGE.format(repository=definition.image_service)
+    assert tag in images, f"{definition.image}: no image {tag} is built by make images"
+    return images[tag]
+
+
+def _inside(url: str) -> str:
+    """A URL on this machine's loopback as a task's container reaches it."""
+    return url.replace(f"//{LOCALHOST}:", f"//{HOST_LOOPBACK}:")
+
+
 @contextmanager
-def deployed_shop(deployment: Deployment, logs: Path) -> Iterator[DeployedShop]:
-    """Start products, cart and orders from their registered task definitions, as ECS would."""
+def deployed_shop(
+    deployment: Deployment, logs: Path, images: Mapping[str, BuiltImage], podman: Podman
+) -> Iterator[DeployedShop]:
+    """Start products, cart, orders and the web page from their registered task definitions, in
+    their images, as ECS would; the catalogue seeded by a one-off products task."""
     published = _values(deployment)
     emulator_url = deployment.emulator.endpoint_url
     user_pool_id = published["identity"]["SHOPSMART_JWT_ISSUER"].rsplit("/", 1)[-1]
     definitions = registered_task_definitions(deployment, published["cluster_name"])
-    ports = {name: free_port() for name in SHOP_SERVICES}
+    ports = {name: free_port() for name in TASKS}
     service_urls = {name: f"http://{LOCALHOST}:{port}" for name, port in ports.items()}
-    targets = {
-        group: service_urls[name] for name in SHOP_SERVICES for group in definitions[name].target_groups
-    }
+    by_group = {group: name for name in TASKS for group in definitions[name].target_groups}
+    targets = {group: service_urls[name] for group, name in by_group.items()}
+    local_images = {definitions[name].image: local_image_for(definitions[name], images) for name in TASKS}
 
     elbv2 = deployment.client("elbv2")
     internal_dns = elbv2.describe_load_balancers(LoadBalancerArns=[published["internal_alb_arn"]])[
         "LoadBalancers"
     ][0]["DNSName"]
-    internal_urls = {}
+    internal_from_host = {}
     for listener in elbv2.describe_listeners(LoadBalancerArn=published["internal_alb_arn"])["Listeners"]:
         (action,) = listener["DefaultActions"]
-        internal_urls[f"http://{internal_dns}:{listener['Port']}"] = targets[action["TargetGroupArn"]]
+        internal_from_host[f"http://{internal_dns}:{listener['Port']}"] = targets[action["TargetGroupArn"]]
 
+    run_id = f"shopsmart-deploy-{secrets.token_hex(4)}"
     with ExitStack() as stack:
         token_endpoint = stack.enter_context(TokenEndpoint(emulator_url))
-        overrides = local_overrides(emulator_url, user_pool_id, token_endpoint.url, internal_urls)
-        environments = {
-            name: task_environment(deployment, definitions[name], overrides) for name in SHOP_SERVICES
-        }
-        # The catalogue, seeded with the products task's own settings (a one-off task would be).
-        products_module = SERVICES_BY_NAME["products"].module
-        seeded = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", products_module, "seed", "--if-empty"],
-            env=environments["products"],
-            capture_output=True,
-            text=True,
-            check=False,
+        overrides = local_overrides(
+            _inside(emulator_url),
+            user_pool_id,
+            _inside(token_endpoint.url),
+            {internal: _inside(url) for internal, url in internal_from_host.items()},
+            local_images={
+                registered: f"{image.tag} ({image.image_id[:12]})"
+                for registered, image in local_images.items()
+            },
+            published_ports=ports,
         )
-        assert seeded.returncode == 0, seeded.stdout + seeded.stderr
-        for name in SHOP_SERVICES:
-            process = ServiceProcess(
-                name,
-                SERVICES_BY_NAME[definitions[name].image_service].module,
-                env=environments[name],
-                log_path=logs / f"{name}.log",
-                port=ports[name],
+        environments = {name: task_environment(deployment, definitions[name], overrides) for name in TASKS}
+        containers = {
+            name: TaskContainer(
+                podman,
+                definitions[name],
+                local_images[definitions[name].image],
+                f"{run_id}-{name}",
+                ports[name],
+                environments[name],
             )
-            process.start()
-            stack.callback(process.stop)
-        yield DeployedShop(
-            deployment=deployment,
-            published=published,
-            definitions=definitions,
-            overrides=overrides,
-            service_urls=service_urls,
-            environments=environments,
-            public=PublicLoadBalancer(listener_rules(deployment, published["public_listener_arn"]), targets),
-            token_endpoint=token_endpoint,
-            user_pool_id=user_pool_id,
-            logs=logs,
-        )
+            for name in TASKS
+        }
+        names = [task.name for task in containers.values()] + [f"{run_id}-seed"]
+        stack.callback(lambda: podman("rm", "--force", "--time=0", *names, check=False))
+        work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"{run_id}-")))
+        # The catalogue, seeded by a one-off task of the products definition (run-task with a
+        # command override), side by side with the services' tasks starting.
+        seed = TaskContainer(
+            podman, definitions["products"], containers["products"].image, f"{run_id}-seed", 0,
+            environments["products"],
+        )  # fmt: skip
+        seed_command = ["flask", "--app", SERVICES_BY_NAME["products"].module, "seed", "--if-empty"]
+
+        def start(task: TaskContainer) -> None:
+            task.run(work_dir)
+            task.await_healthy()
+
+        with ThreadPoolExecutor(max_workers=len(TASKS) + 1) as pool:
+            seeded = pool.submit(seed.run, work_dir, detach=False, command=seed_command)
+            started = [pool.submit(start, task) for task in containers.values()]
+            for future in [seeded, *started]:
+                future.result()
+        try:
+            yield DeployedShop(
+                deployment=deployment,
+                published=published,
+                definitions=definitions,
+                overrides=overrides,
+                service_urls=service_urls,
+                environments=environments,
+                public=PublicLoadBalancer(
+                    listener_rules(deployment, published["public_listener_arn"]), targets
+                ),
+                token_endpoint=token_endpoint,
+                user_pool_id=user_pool_id,
+                logs=logs,
+                containers=containers,
+                internal_from_host=internal_from_host,
+            )
+        finally:
+            for task in containers.values():
+                (logs / f"{task.definition.service}.log").write_text(podman.logs(task.name))

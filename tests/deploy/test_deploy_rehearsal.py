@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from decimal import Decimal
 
 import jwt
@@ -26,7 +26,7 @@ from deploy_harness import (
     changed_addresses,
     emulator_drift_removed,
 )
-from deployed_wiring import TIMEOUT, DeployedShop, deployed_shop
+from deployed_wiring import TIMEOUT, DeployedShop, TaskImages, deployed_shop
 
 TABLE_PREFIX = "shopsmart-production-"  # the example variables' environment
 SERVICE_TABLES = {"products": "products", "cart": "carts", "orders": "orders"}
@@ -37,11 +37,15 @@ CLIENT_NAMES = {"web": "shopsmart-production-web", "services": "shopsmart-produc
 
 @pytest.fixture(scope="module")
 def deployed(
-    shop: Deployment, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+    shop: Deployment,
+    task_images: Future[TaskImages],
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
 ) -> Iterator[DeployedShop]:
-    """products, cart and orders started from their registered task definitions, the catalogue
-    seeded by the products task's settings; the overrides are printed."""
-    with deployed_shop(shop, tmp_path_factory.mktemp("rehearsal-services")) as running:
+    """products, cart, orders and the web page started from their registered task definitions in
+    their images, the catalogue seeded by a one-off products task; the overrides are printed."""
+    podman, images = task_images.result()
+    with deployed_shop(shop, tmp_path_factory.mktemp("rehearsal-services"), images, podman) as running:
         reporter = request.config.pluginmanager.get_plugin("terminalreporter")
         capture = request.config.pluginmanager.get_plugin("capturemanager")
         if reporter is not None and capture is not None:
@@ -169,8 +173,7 @@ def test_a_shopper_of_the_user_pool_buys_through_the_load_balancers_rules(deploy
     assert deployed.token_endpoint.issued.get(services_client, 0) >= 1
     # ...and that credential, Cognito-shaped, reads the reservation on the internal load balancer.
     internal = deployed.published["internal_urls"]["products"]
-    products_inside = deployed.overrides[internal].value
-    reservation = f"{products_inside}/internal/v1/reservations/{order['order_id']}"
+    reservation = f"{deployed.from_host(internal)}/internal/v1/reservations/{order['order_id']}"
     service_token = deployed.service_token()
     service_claims = jwt.decode(service_token, options={"verify_signature": False})
     assert service_claims["client_id"] == services_client and "aud" not in service_claims

@@ -17,14 +17,13 @@ the start.
 from __future__ import annotations
 
 import graphlib
-import json
 import os
 import re
 import secrets
 import shutil
 import subprocess
+import sys
 import tempfile
-import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,109 +31,45 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from devstack import DynamoDBLocal, free_port
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DOCKER_DIR = REPO_ROOT / "docker"
-COMPOSE_FILE = DOCKER_DIR / "compose.yaml"
-CONTAINERS_CONF = DOCKER_DIR / "podman" / "containers.conf"
+# The podman helpers are shared with the deploy tier, which imports them from beside this file.
+sys.path.insert(0, str(Path(__file__).parent))
+
+from podman_kit import (
+    DOCKER_DIR,
+    HOST_LOOPBACK,
+    LAMBDA_IMAGE,
+    LAMBDA_SERVICE,
+    NETWORK,
+    REPO_ROOT,
+    RUN_LABEL,
+    BuiltImage,
+    Podman,
+    PodmanFailed,
+    build_all,
+    compose,
+    image_builds,
+    remove_leftovers_of_dead_runs,
+)
+
+__all__ = [
+    "HOST_LOOPBACK",
+    "LAMBDA_IMAGE",
+    "LAMBDA_SERVICE",
+    "REPO_ROOT",
+    "BuiltImage",
+    "ContainerStack",
+    "Podman",
+]
+
 # The engine compose runs as a container of its own; here it is the tier's DynamoDB Local process.
 DYNAMODB_SERVICE = "dynamodb"
-# One function image is enough to prove the Lambda recipe: the products service.
-LAMBDA_IMAGE = "shopsmart/products:lambda"
-LAMBDA_DOCKERFILE = "docker/lambda/Dockerfile"
-LAMBDA_SERVICE = "products"
-# slirp4netns gives a container this address for the host's loopback (with allow_host_loopback).
-HOST_LOOPBACK = "10.0.2.2"
-NETWORK = "slirp4netns:allow_host_loopback=true"
-RUN_LABEL = "org.shopsmart.images-run.pid"
 STARTUP_DEADLINE_SECONDS = 90.0
 ONE_SHOT_DEADLINE_SECONDS = 120.0
-BUILD_DEADLINE_SECONDS = 1200.0
 COMPOSE_VARIABLE = re.compile(r"\$\{(\w+):-([^}]*)\}")
 SERVICE_ADDRESS = re.compile(r"http://(?P<host>[a-z][a-z0-9-]*):\d+")
-
-
-class PodmanFailed(AssertionError):
-    """A podman command failed; the message carries its command line and output."""
-
-
-class Podman:
-    """The podman CLI with the project's containers.conf (runc, no default ulimits)."""
-
-    def __init__(self) -> None:
-        self.environment = {**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)}
-
-    def __call__(
-        self, *args: str, check: bool = True, timeout: float = 120.0
-    ) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            ["podman", *args],
-            capture_output=True,
-            text=True,
-            env=self.environment,
-            timeout=timeout,
-            check=False,
-        )
-        if check and result.returncode != 0:
-            raise PodmanFailed(
-                f"podman {' '.join(args[:3])}… exited {result.returncode}:\n{result.stderr[-3000:]}"
-            )
-        return result
-
-    def inspect(self, kind: str, name: str) -> dict[str, Any]:
-        return json.loads(self(kind, "inspect", name).stdout)[0]
-
-    def logs(self, container: str) -> str:
-        result = self("logs", "--tail", "40", container, check=False)
-        return result.stdout + result.stderr
-
-
-@dataclass(frozen=True)
-class ImageBuild:
-    tag: str
-    dockerfile: str
-    args: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class BuiltImage:
-    tag: str
-    size_bytes: int
-    seconds: float
-
-
-def compose() -> dict[str, Any]:
-    return yaml.safe_load(COMPOSE_FILE.read_text())
-
-
-def image_builds() -> list[ImageBuild]:
-    """What compose builds, plus one Lambda function image."""
-    builds = {
-        service["image"]: ImageBuild(
-            service["image"], service["build"]["dockerfile"], service["build"].get("args", {})
-        )
-        for service in compose()["services"].values()
-        if "build" in service
-    }
-    builds[LAMBDA_IMAGE] = ImageBuild(LAMBDA_IMAGE, LAMBDA_DOCKERFILE, {"SERVICE": LAMBDA_SERVICE})
-    return list(builds.values())
-
-
-def build(podman: Podman, image: ImageBuild) -> BuiltImage:
-    started = time.monotonic()
-    build_args = [f"--build-arg={name}={value}" for name, value in image.args.items()]
-    # The host's network for RUN steps (pip reaches PyPI); podman passes the host's proxy
-    # variables, if any, to them by default, and the base image trusts the host's CA bundle.
-    podman(
-        "build", "--pull=never", "--network=host", "--format=docker", "--layers",
-        "-f", image.dockerfile, *build_args, "-t", image.tag, str(REPO_ROOT),
-        timeout=BUILD_DEADLINE_SECONDS,
-    )  # fmt: skip
-    size = int(podman.inspect("image", image.tag)["Size"])
-    return BuiltImage(image.tag, size, time.monotonic() - started)
 
 
 def container_environment(
@@ -207,11 +142,7 @@ class ContainerStack:
 
     def stop(self) -> None:
         """Remove every container and volume of this run, whatever state they are in."""
-        containers = self.podman(
-            "ps", "--all", "--quiet", "--filter", f"label={RUN_LABEL}={os.getpid()}", check=False
-        ).stdout.split()
-        if containers:
-            self.podman("rm", "--force", "--time=0", *containers, check=False)
+        self.podman.remove_run(os.getpid())
         if self.volumes:
             self.podman("volume", "rm", "--force", *self.volumes, check=False)
         shutil.rmtree(self.work_dir, ignore_errors=True)
@@ -277,45 +208,14 @@ class ContainerStack:
         self._await_healthy(service, declared["healthcheck"]["test"])
 
     def _await_healthy(self, service: str, test: list[str]) -> None:
-        deadline = time.monotonic() + STARTUP_DEADLINE_SECONDS
-        while True:
-            if self.exec_healthcheck(self.container(service), test).returncode == 0:
-                return
-            state = self.podman.inspect("container", self.container(service))["State"]
-            if not state["Running"]:
-                pytest.fail(
-                    f"{service} exited {state['ExitCode']}:\n{self.podman.logs(self.container(service))}"
-                )
-            if time.monotonic() > deadline:
-                logs = self.podman.logs(self.container(service))
-                pytest.fail(f"{service} not healthy after {STARTUP_DEADLINE_SECONDS:.0f} s:\n{logs}")
-            time.sleep(0.5)
+        try:
+            self.podman.await_healthy(self.container(service), test, STARTUP_DEADLINE_SECONDS)
+        except PodmanFailed as failure:
+            pytest.fail(f"{service}: {failure}")
 
     def exec_healthcheck(self, container: str, test: list[str]) -> subprocess.CompletedProcess[str]:
         """A compose or Dockerfile health check (`CMD …` or `CMD-SHELL …`), run inside `container`."""
-        kind, *command = test
-        argv = ["sh", "-c", command[0]] if kind == "CMD-SHELL" else command
-        return self.podman("exec", container, *argv, check=False, timeout=30)
-
-
-def remove_leftovers_of_dead_runs(podman: Podman) -> None:
-    """Containers and volumes left by a run that was killed before it could clean up (its pid is
-    gone)."""
-    listings = (("container", ["ps", "--all"], "{{.Names}}"), ("volume", ["volume", "ls"], "{{.Name}}"))
-    for kind, listing, name_field in listings:
-        listed = podman(
-            *listing,
-            "--filter",
-            f"label={RUN_LABEL}",
-            "--format",
-            f"{name_field} {{{{.Labels}}}}",
-            check=False,
-        )
-        for line in listed.stdout.splitlines():
-            name, _, labels = line.partition(" ")
-            match = re.search(rf"{re.escape(RUN_LABEL)}:(\d+)", labels)
-            if match and not Path(f"/proc/{match[1]}").exists():
-                podman(kind, "rm", "--force", name, check=False)
+        return self.podman.exec_healthcheck(container, test)
 
 
 @pytest.fixture(scope="session")
@@ -331,22 +231,13 @@ _BUILT = pytest.StashKey[list[BuiltImage]]()
 
 @pytest.fixture(scope="session")
 def built_images(podman: Podman, request: pytest.FixtureRequest) -> dict[str, BuiltImage]:
-    """Every image, built side by side where they share no layers (the layer cache makes a rebuild
-    of unchanged code quick)."""
+    """Every image, built now (podman_kit.build_all), each labelled with what it was built from so
+    that the deploy tier reuses it."""
     missing = [base for base in ("python:3.11.14-slim-bookworm", "public.ecr.aws/lambda/python:3.11")
                if podman("image", "exists", base, check=False).returncode != 0]  # fmt: skip
     if missing:
         pytest.fail(f"no stand-in for {', '.join(missing)}: run scripts/build-base-images", pytrace=False)
-    builds = image_builds()
-    # Images of one Dockerfile share their first layers. Built side by side from nothing, each
-    # would make its own copy of them, and later builds would find the cache split between the
-    # copies; so the first of each Dockerfile goes alone, and the rest then reuse its layers.
-    leaders = list({image.dockerfile: image for image in reversed(builds)}.values())
-    followers = [image for image in builds if image not in leaders]
-    built = []
-    for wave in (leaders, followers):
-        with ThreadPoolExecutor(max_workers=max(len(wave), 1)) as pool:
-            built += pool.map(lambda image: build(podman, image), wave)
+    built = build_all(podman, image_builds())
     request.config.stash[_BUILT] = built
     return {image.tag: image for image in built}
 
