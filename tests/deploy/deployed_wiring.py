@@ -48,6 +48,7 @@ from typing import Any
 import requests
 from deploy_harness import BOTO_CREDENTIALS, Deployment
 from podman_kit import HOST_LOOPBACK, NETWORK, RUN_LABEL, BuiltImage, Podman
+from pycognito.aws_srp import AWSSRP
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -340,6 +341,15 @@ def _oauth_error(error: str) -> Response:
     return Response(json.dumps({"error": error}), status=400, content_type="application/json")
 
 
+def srp_sign_in(
+    cognito: Any, user_pool_id: str, client_id: str, username: str, password: str
+) -> dict[str, str]:
+    """Sign in with USER_SRP_AUTH, as the Amplify and Cognito SDKs do (pycognito's SRP client):
+    the password never leaves this side; Cognito's tokens (`AuthenticationResult`)."""
+    answer = AWSSRP(username, password, user_pool_id, client_id, client=cognito).authenticate_user()
+    return answer["AuthenticationResult"]
+
+
 def basic_authorization(client_id: str, client_secret: str) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
 
@@ -435,19 +445,14 @@ class DeployedShop:
         return answer.json()
 
     def sign_in(self, email: str, password: str) -> dict[str, str]:
-        """A shopper of the user pool signs in through the web client; Cognito's tokens."""
+        """A shopper of the user pool signs in through the web client (the one `/config.json`
+        names) with the flow it allows; Cognito's tokens."""
         cognito = self.deployment.client("cognito-idp")
         cognito.admin_create_user(UserPoolId=self.user_pool_id, Username=email, MessageAction="SUPPRESS")
         cognito.admin_set_user_password(
             UserPoolId=self.user_pool_id, Username=email, Password=password, Permanent=True
         )
-        result = cognito.admin_initiate_auth(
-            UserPoolId=self.user_pool_id,
-            ClientId=self.web_config()["client_id"],
-            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": email, "PASSWORD": password},
-        )
-        return result["AuthenticationResult"]
+        return srp_sign_in(cognito, self.user_pool_id, self.web_config()["client_id"], email, password)
 
     def service_token(self) -> str:
         """A token of the services' client from the token endpoint, with the secret its tasks get."""

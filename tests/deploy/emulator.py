@@ -12,19 +12,27 @@ answer as AWS does. Cognito's OAuth2 token endpoint lives on the user pool's hos
 which moto's server cannot serve, so this module gives moto's Cognito the client-credentials grant
 as one more JSON action (`ClientCredentialsToken`), which the rehearsal's token endpoint forwards to
 (`deployed_wiring.py`): the access token is signed with moto's own Cognito key and shaped as
-Cognito's. It patches moto only
+Cognito's. moto lets any client sign in with any auth flow, and answers USER_SRP_AUTH with random
+numbers and any proof; this module makes its Cognito refuse a flow the client's ExplicitAuthFlows
+do not allow, as Cognito does, and run SRP for real (the server's side, with the user's password),
+so a wrong password is refused on that flow too. It patches moto only
 in the process that runs it (the tier starts it as `python emulator.py -H HOST -p PORT`); nothing
 in the product imports it.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import os
+import secrets
 import sys
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,19 +46,29 @@ from moto.cloudfront import urls as cloudfront_urls
 from moto.cloudfront.exceptions import CloudFrontException
 from moto.cloudfront.responses import CloudFrontResponse
 from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, ResourceNotFoundError
-from moto.cognitoidp.models import cognitoidp_backends, find_account_region_by_value
+from moto.cognitoidp.models import (
+    CognitoIdpBackend,
+    CognitoIdpUserPool,
+    CognitoIdpUserPoolClient,
+    cognitoidp_backends,
+    find_account_region_by_value,
+)
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.responses import ActionResult, EmptyResult
 from moto.dynamodb.responses import DynamoHandler
 from moto.elbv2.models import ELBv2Backend, FakeTargetGroup
 from moto.iam.access_control import IAMPolicyStatement, IAMRequestBase
 from moto.utilities.tagging_service import TaggingService
+from pycognito.aws_srp import G_HEX, N_HEX, calculate_u, compute_hkdf, hash_sha256, hex_hash, pad_hex
 
 _TAGS_ATTRIBUTE = "_deploy_tier_tags"
 _register_scalable_target = ApplicationAutoScalingResponse.register_scalable_target
 _create_target_group = ELBv2Backend.create_target_group
 _statement_matches = IAMPolicyStatement._check_element_matches
 _iam_request_init = IAMRequestBase.__init__
+_initiate_auth = CognitoIdpBackend.initiate_auth
+_admin_initiate_auth = CognitoIdpBackend.admin_initiate_auth
+_respond_to_auth_challenge = CognitoIdpBackend.respond_to_auth_challenge
 # Services whose requests are signed under another name than their IAM actions' prefix.
 IAM_PREFIXES = {"monitoring": "cloudwatch"}
 
@@ -159,16 +177,145 @@ def client_credentials_token(self: CognitoIdpResponse) -> str:
     return json.dumps({"access_token": token, "expires_in": expires_in, "token_type": "Bearer"})
 
 
+# Which of a client's ExplicitAuthFlows lets each AuthFlow through (the legacy names too).
+AUTH_FLOW_SETTINGS = {
+    "ADMIN_USER_PASSWORD_AUTH": {"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"},
+    "ADMIN_NO_SRP_AUTH": {"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"},
+    "USER_PASSWORD_AUTH": {"ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"},
+    "USER_SRP_AUTH": {"ALLOW_USER_SRP_AUTH"},
+    "REFRESH_TOKEN_AUTH": {"ALLOW_REFRESH_TOKEN_AUTH"},
+    "REFRESH_TOKEN": {"ALLOW_REFRESH_TOKEN_AUTH"},
+    "CUSTOM_AUTH": {"ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"},
+}
+# A client created without ExplicitAuthFlows allows these; a client naming only legacy values
+# (no ALLOW_*) still has SRP and refresh.
+DEFAULT_AUTH_FLOWS = {"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"}
+LEGACY_ALWAYS_ALLOWED = {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+
+
+def _check_auth_flow(client: CognitoIdpUserPoolClient | None, auth_flow: str) -> None:
+    """Cognito's answer to a flow the app client does not allow."""
+    if client is None:
+        return  # moto's own lookup answers an unknown client
+    configured = set(client.extended_config.get("ExplicitAuthFlows") or DEFAULT_AUTH_FLOWS)
+    if not any(flow.startswith("ALLOW_") for flow in configured):
+        configured |= LEGACY_ALWAYS_ALLOWED
+    if not AUTH_FLOW_SETTINGS.get(auth_flow, set()) & configured:
+        raise InvalidParameterException("Auth flow not enabled for this client")
+
+
+def _pool_of_client(backend: CognitoIdpBackend, client_id: str) -> CognitoIdpUserPool | None:
+    return next((pool for pool in backend.user_pools.values() if client_id in pool.clients), None)
+
+
+# SRP (RFC 5054's 3072-bit group, as Cognito and its client libraries use it).
+_SRP_N = int(N_HEX, 16)
+_SRP_G = int(G_HEX, 16)
+_SRP_K = int(hex_hash("00" + N_HEX + "0" + G_HEX), 16)
+
+
+@dataclass
+class SrpExchange:
+    """The server's side of one USER_SRP_AUTH sign-in, between its two calls."""
+
+    pool_name: str  # the part of the pool id after the region, which Cognito hashes in
+    user_id: str
+    verifier: int
+    small_b: int
+    big_a: int
+    big_b: int
+
+
+def _srp_exchanges(backend: CognitoIdpBackend) -> dict[str, SrpExchange]:
+    return backend.__dict__.setdefault("deploy_tier_srp", {})
+
+
+def initiate_auth(
+    self: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
+) -> dict[str, Any]:
+    """InitiateAuth with the client's auth flows enforced; USER_SRP_AUTH answered with a real
+    salt and B, computed from the user's password verifier."""
+    pool = _pool_of_client(self, client_id)
+    _check_auth_flow(pool.clients[client_id] if pool else None, auth_flow)
+    answer = _initiate_auth(self, client_id, auth_flow, auth_parameters)
+    if auth_flow != "USER_SRP_AUTH" or pool is None:
+        return answer
+    big_a = int(auth_parameters["SRP_A"], 16)
+    if big_a % _SRP_N == 0:
+        raise NotAuthorizedError("Incorrect username or password.")
+    challenge = answer["ChallengeParameters"]
+    user = self.admin_get_user(pool.id, challenge["USERNAME"])
+    pool_name = pool.id.split("_", 1)[1]
+    salt = pad_hex(secrets.token_hex(16))
+    secret = hash_sha256(f"{pool_name}{challenge['USER_ID_FOR_SRP']}:{user.password}".encode())
+    verifier = pow(_SRP_G, int(hex_hash(salt + secret), 16), _SRP_N)
+    small_b = secrets.randbits(256)
+    big_b = (_SRP_K * verifier + pow(_SRP_G, small_b, _SRP_N)) % _SRP_N
+    secret_block = base64.b64encode(secrets.token_bytes(64)).decode()
+    # moto finds the sign-in by the secret block the client sends back.
+    self.sessions[secret_block] = self.sessions[answer["Session"]]
+    _srp_exchanges(self)[secret_block] = SrpExchange(
+        pool_name, challenge["USER_ID_FOR_SRP"], verifier, small_b, big_a, big_b
+    )
+    challenge.update({"SALT": salt, "SRP_B": f"{big_b:x}", "SECRET_BLOCK": secret_block})
+    return answer
+
+
+def admin_initiate_auth(
+    self: CognitoIdpBackend,
+    user_pool_id: str,
+    client_id: str,
+    auth_flow: str,
+    auth_parameters: dict[str, str],
+) -> dict[str, Any]:
+    """AdminInitiateAuth with the client's auth flows enforced."""
+    _check_auth_flow(self.describe_user_pool(user_pool_id).clients.get(client_id), auth_flow)
+    return _admin_initiate_auth(self, user_pool_id, client_id, auth_flow, auth_parameters)
+
+
+def respond_to_auth_challenge(
+    self: CognitoIdpBackend,
+    session: str,
+    client_id: str,
+    challenge_name: str,
+    challenge_responses: dict[str, str],
+) -> dict[str, Any]:
+    """PASSWORD_VERIFIER checks the client's proof (PASSWORD_CLAIM_SIGNATURE) as Cognito does: an
+    HMAC, keyed with the SRP session key, of the pool's name, the user, the secret block and the
+    timestamp. A proof made with another password is refused."""
+    if challenge_name == "PASSWORD_VERIFIER":
+        secret_block = challenge_responses.get("PASSWORD_CLAIM_SECRET_BLOCK", "")
+        exchange = _srp_exchanges(self).pop(secret_block, None)
+        if exchange is None:
+            raise NotAuthorizedError("Incorrect username or password.")
+        u = calculate_u(exchange.big_a, exchange.big_b)
+        shared = pow(exchange.big_a * pow(exchange.verifier, u, _SRP_N), exchange.small_b, _SRP_N)
+        key = compute_hkdf(bytes.fromhex(pad_hex(shared)), bytes.fromhex(pad_hex(f"{u:x}")))
+        message = (
+            exchange.pool_name.encode()
+            + exchange.user_id.encode()
+            + base64.b64decode(secret_block)
+            + challenge_responses.get("TIMESTAMP", "").encode()
+        )
+        expected = base64.b64encode(hmac.new(key, message, hashlib.sha256).digest()).decode()
+        if not hmac.compare_digest(expected, challenge_responses.get("PASSWORD_CLAIM_SIGNATURE", "")):
+            raise NotAuthorizedError("Incorrect username or password.")
+    return _respond_to_auth_challenge(self, session, client_id, challenge_name, challenge_responses)
+
+
 def patch() -> None:
     """Teach moto's Application Auto Scaling handler tags, its Cognito handler
-    DeleteResourceServer and the client-credentials grant, and its ELBv2 backend AWS's idempotent
-    CreateTargetGroup."""
+    DeleteResourceServer and the client-credentials grant, its Cognito backend the clients' auth
+    flows and SRP, and its ELBv2 backend AWS's idempotent CreateTargetGroup."""
     ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target
     ApplicationAutoScalingResponse.tag_resource = tag_resource
     ApplicationAutoScalingResponse.untag_resource = untag_resource
     ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
     CognitoIdpResponse.delete_resource_server = delete_resource_server
     CognitoIdpResponse.client_credentials_token = client_credentials_token
+    CognitoIdpBackend.initiate_auth = initiate_auth
+    CognitoIdpBackend.admin_initiate_auth = admin_initiate_auth
+    CognitoIdpBackend.respond_to_auth_challenge = respond_to_auth_challenge
     ELBv2Backend.create_target_group = create_target_group
     teach_cloudfront_cache_policies()
 

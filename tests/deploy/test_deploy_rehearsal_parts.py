@@ -1,8 +1,10 @@
-"""The rehearsal's own parts (deployed_wiring.py, emulator.py's client-credentials grant), on an
-emulator of their own: Cognito's token for the services' client, a task's environment."""
+"""The rehearsal's own parts (deployed_wiring.py, emulator.py's Cognito patches), on an emulator of
+their own: Cognito's token for the services' client, a shopper's sign-in with the flows the client
+allows, a task's environment and its container's settings."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +13,7 @@ import boto3
 import jwt
 import pytest
 import requests
+from botocore.exceptions import ClientError
 from deploy_harness import BOTO_CREDENTIALS, REGION, Emulator
 from deployed_wiring import (
     TIMEOUT,
@@ -20,10 +23,15 @@ from deployed_wiring import (
     TaskDefinition,
     TokenEndpoint,
     basic_authorization,
+    container_options,
+    scratch_mounts,
+    srp_sign_in,
     task_environment,
 )
 
 SCOPE = "shopsmart/internal"
+SHOPPER = "shopper@example.com"
+PASSWORD = "Correct-horse-battery-9"
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,18 @@ def user_pool(emulator: Emulator) -> dict[str, Any]:
     web = cognito.create_user_pool_client(
         UserPoolId=pool, ClientName="web", GenerateSecret=True, AllowedOAuthFlows=["code"]
     )["UserPoolClient"]
-    return {"id": pool, "services": services, "web": web}
+    # The web client's sign-in flows as modules/identity sets them: SRP and refresh only.
+    spa = cognito.create_user_pool_client(
+        UserPoolId=pool,
+        ClientName="spa",
+        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]
+    admin = cognito.create_user_pool_client(
+        UserPoolId=pool, ClientName="admin", ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]
+    cognito.admin_create_user(UserPoolId=pool, Username=SHOPPER, MessageAction="SUPPRESS")
+    cognito.admin_set_user_password(UserPoolId=pool, Username=SHOPPER, Password=PASSWORD, Permanent=True)
+    return {"id": pool, "services": services, "web": web, "spa": spa, "admin": admin}
 
 
 def _ask(endpoint: TokenEndpoint, client: dict[str, Any], secret: str, scope: str) -> requests.Response:
@@ -186,3 +205,81 @@ def test_a_path_takes_the_first_rule_it_matches_as_the_load_balancer_does() -> N
     assert balancer.rule_for("/internal/v1/reservations").fixed_response == {"StatusCode": "404"}
     assert balancer.rule_for("/Products").target_group == "web"  # patterns are case-sensitive
     assert balancer.rule_for("/cartx").target_group == "web"
+
+
+def test_a_shopper_signs_in_with_srp_and_only_with_the_right_password(
+    emulator: Emulator, user_pool: dict[str, Any]
+) -> None:
+    cognito = EmulatorAccount(emulator.endpoint_url).client("cognito-idp")
+    spa = user_pool["spa"]["ClientId"]
+    tokens = srp_sign_in(cognito, user_pool["id"], spa, SHOPPER, PASSWORD)
+    claims = jwt.decode(tokens["AccessToken"], options={"verify_signature": False})
+    assert claims["client_id"] == spa and claims["token_use"] == "access"
+    with pytest.raises(ClientError) as refused:
+        srp_sign_in(cognito, user_pool["id"], spa, SHOPPER, PASSWORD + "x")
+    assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+
+def test_cognito_refuses_a_flow_the_client_does_not_allow(
+    emulator: Emulator, user_pool: dict[str, Any]
+) -> None:
+    cognito = EmulatorAccount(emulator.endpoint_url).client("cognito-idp")
+    password = {"USERNAME": SHOPPER, "PASSWORD": PASSWORD}
+    spa, admin = user_pool["spa"]["ClientId"], user_pool["admin"]["ClientId"]
+    refusals = [
+        lambda: cognito.admin_initiate_auth(
+            UserPoolId=user_pool["id"],
+            ClientId=spa,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters=password,
+        ),
+        lambda: cognito.initiate_auth(ClientId=spa, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=password),
+        lambda: srp_sign_in(cognito, user_pool["id"], admin, SHOPPER, PASSWORD),
+    ]
+    for refused_call in refusals:
+        with pytest.raises(ClientError) as refused:
+            refused_call()
+        error = refused.value.response["Error"]
+        assert (error["Code"], error["Message"]) == (
+            "InvalidParameterException",
+            "Auth flow not enabled for this client",
+        )
+    # The flow a client does allow goes through.
+    allowed = cognito.admin_initiate_auth(
+        UserPoolId=user_pool["id"],
+        ClientId=admin,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters=password,
+    )
+    assert "AccessToken" in allowed["AuthenticationResult"]
+
+
+def test_a_task_container_runs_as_its_definition_says_and_nothing_more(tmp_path: Any) -> None:
+    container = {
+        "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
+    }
+    definition = TaskDefinition(
+        service="cart",
+        family="shopsmart-production-cart",
+        image="123456789012.dkr.ecr.eu-west-1.amazonaws.com/shopsmart/cart:1.0.0",
+        environment={},
+        secrets={},
+        container_port=8000,
+        health_check=["CMD", "true"],
+        command=None,
+        user="10001:10001",
+        read_only_root=True,
+        target_groups=(),
+        entry_point=["tini", "--"],
+        scratch_mounts=scratch_mounts([{"name": "tmp"}], container),
+    )
+    options = container_options(definition, "task", tmp_path / "task.env")
+    pairs = list(itertools.pairwise(options))
+    assert ("--user", "10001:10001") in pairs
+    assert "--read-only" in options and "--read-only-tmpfs=false" in options
+    assert [value for flag, value in pairs if flag == "--tmpfs"] == ["/tmp"]
+    assert ("--entrypoint", '["tini", "--"]') in pairs
+    assert "--no-healthcheck" in options and "--privileged" not in options
+    # A volume the rehearsal cannot give (a host path) fails it rather than being dropped.
+    with pytest.raises(AssertionError):
+        scratch_mounts([{"name": "tmp", "host": {"sourcePath": "/data"}}], container)
