@@ -124,6 +124,9 @@ images: $(STAMP) ## The images built with podman from docker/ and the shop run f
 	$(call pytest_tier,images,tests/images -q)
 
 deploy-check: $(STAMP) ## Terraform: fmt, validate, plan every root in both compute modes, apply rehearsal on moto
+	@# The rehearsal runs the tasks in the images (built here unless the images tier built them).
+	scripts/ensure-podman
+	scripts/build-base-images
 	TF_PLUGIN_DIR="$(TF_PLUGIN_DIR)" $(call pytest_tier,deploy-check,tests/deploy -q --durations=10)
 
 bench: $(STAMP) ## Reads, sale throughput and CPU per checkout against their floors: bench/results.json

@@ -1,5 +1,6 @@
 """The apply rehearsal (compute = "ecs"): the platform, then each team's root, applied to moto's server;
-the services started as ECS would start their registered task definitions (deployed_wiring.py);
+the services and the web page started as ECS would start their registered task definitions, in
+their images (deployed_wiring.py);
 a shopper of the user pool Terraform made buys through the load balancer's rules; one team's release.
 
 The applied shop is conftest's `shop`, shared by every module that needs one; test_deploy_teardown.py
@@ -18,6 +19,7 @@ from decimal import Decimal
 import jwt
 import pytest
 import requests
+from botocore.exceptions import ClientError
 from code_truths import code_table_specs
 from deploy_harness import (
     ROOTS,
@@ -97,7 +99,7 @@ def test_the_platform_publishes_both_client_ids_and_every_task_gets_them(deploye
         environment = deployed.definitions[name].environment
         assert environment["SHOPSMART_JWT_AUDIENCE"] == identity["SHOPSMART_JWT_AUDIENCE"], name
         assert environment["SHOPSMART_SERVICE_CLIENT_ID"] == clients["services"], name
-    # The page's /config.json, in the shape the gateway serves (gateway/web_config.py).
+    # The page's /config.json, read from the web page's task through the public listener's rules.
     config = deployed.web_config()
     assert set(config) == {*WEB_CONFIG_FIELDS, "logout_endpoint"}, config
     assert config["client_id"] == clients["web"]
@@ -123,6 +125,43 @@ def test_each_task_runs_its_definition_and_passes_its_own_health_check(deployed:
         }
         assert set(definition.environment) - kept <= {*deployed.overrides, *rewritten}, name
         assert set(definition.secrets) <= set(environment)
+
+
+def test_each_task_runs_in_its_image_as_its_user_on_a_read_only_root(deployed: DeployedShop) -> None:
+    """What the definitions say is enforced, not only registered: the image, the user, a root
+    that cannot be written, and scratch space only where the task gives it."""
+    for name, task in deployed.containers.items():
+        definition = task.definition
+        inspected = task.podman.inspect("container", task.name)
+        assert inspected["Image"] == task.image.image_id, name
+        assert inspected["HostConfig"]["ReadonlyRootfs"] is True and definition.read_only_root, name
+        uid = task.podman("exec", task.name, "id", "-u").stdout.strip()
+        assert uid == definition.user.split(":")[0] != "0", (name, uid)
+        for path in ("/home/shop", "/var/tmp", "/run", "/opt/shopsmart"):
+            written = task.podman("exec", task.name, "sh", "-c", f"echo x > {path}/probe", check=False)
+            assert written.returncode != 0 and "Read-only file system" in written.stderr, (name, path)
+        assert definition.scratch_mounts == ("/tmp",), name
+        scratch = task.podman("exec", task.name, "sh", "-c", "echo x > /tmp/probe", check=False)
+        assert scratch.returncode == 0, (name, scratch.stderr)
+
+
+def test_the_web_client_allows_only_the_sign_in_flows_terraform_gave_it(deployed: DeployedShop) -> None:
+    cognito = deployed.deployment.client("cognito-idp")
+    client_id = deployed.web_config()["client_id"]
+    web = cognito.describe_user_pool_client(UserPoolId=deployed.user_pool_id, ClientId=client_id)
+    assert sorted(web["UserPoolClient"]["ExplicitAuthFlows"]) == [
+        "ALLOW_REFRESH_TOKEN_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+    ]
+    # So the emulator, as Cognito, refuses the admin password flow on it.
+    with pytest.raises(ClientError) as refused:
+        cognito.admin_initiate_auth(
+            UserPoolId=deployed.user_pool_id,
+            ClientId=client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "nobody@example.com", "PASSWORD": "not-a-password-1A"},
+        )
+    assert refused.value.response["Error"]["Message"] == "Auth flow not enabled for this client"
 
 
 def test_a_shopper_of_the_user_pool_buys_through_the_load_balancers_rules(deployed: DeployedShop) -> None:
