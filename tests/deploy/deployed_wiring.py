@@ -388,6 +388,8 @@ class TaskContainer:
     environment: dict[str, str]
 
     def run(self, work_dir: Path, *, detach: bool = True, command: list[str] | None = None) -> None:
+        """Start the task (detached, its port published), or run it to completion as a one-off
+        task whose `command` replaces the definition's; its environment goes through a file."""
         env_file = work_dir / f"{self.name}.env"
         env_file.touch(mode=0o600)
         env_file.write_text("".join(f"{key}={value}\n" for key, value in self.environment.items()))

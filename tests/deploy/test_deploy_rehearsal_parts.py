@@ -92,6 +92,23 @@ def user_pool(emulator: Emulator) -> dict[str, Any]:
     return {"id": pool, "services": services, "web": web, "spa": spa, "admin": admin}
 
 
+def _definition(service: str, **settings: Any) -> TaskDefinition:
+    """A task definition shaped as modules/service registers one, with `settings` changed."""
+    defaults: dict[str, Any] = {
+        "family": f"shopsmart-production-{service}",
+        "image": f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/shopsmart/{service}:1.0.0",
+        "environment": {},
+        "secrets": {},
+        "container_port": 8000,
+        "health_check": ["CMD", "true"],
+        "command": None,
+        "user": "10001:10001",
+        "read_only_root": True,
+        "target_groups": (),
+    }
+    return TaskDefinition(service=service, **{**defaults, **settings})
+
+
 def _ask(endpoint: TokenEndpoint, client: dict[str, Any], secret: str, scope: str) -> requests.Response:
     return requests.post(
         endpoint.url,
@@ -152,22 +169,14 @@ def test_a_task_gets_its_definition_its_resolved_secrets_and_only_the_listed_ove
     secret_arn = account.client("secretsmanager").create_secret(Name="cursor", SecretString="s3cret")["ARN"]
     account.client("ssm").put_parameter(Name="/shop/guest", Value="gu3st", Type="SecureString")
     parameter_arn = f"arn:aws:ssm:{REGION}:123456789012:parameter/shop/guest"
-    definition = TaskDefinition(
-        service="orders",
-        family="shopsmart-production-orders",
-        image="123456789012.dkr.ecr.eu-west-1.amazonaws.com/shopsmart/orders:1.0.0",
+    definition = _definition(
+        "orders",
         environment={
             "SHOPSMART_JWKS_URL": "https://cognito-idp.eu-west-1.amazonaws.com/pool/.well-known/jwks.json",
             "SHOPSMART_PRODUCTS_URL": "http://internal-lb:8001",
             "SHOPSMART_TABLE_PREFIX": "shopsmart-production-",
         },
         secrets={"SHOPSMART_CURSOR_SECRET": secret_arn, "SHOPSMART_GUEST_TOKEN_SECRET": parameter_arn},
-        container_port=8000,
-        health_check=["CMD", "true"],
-        command=None,
-        user="10001:10001",
-        read_only_root=True,
-        target_groups=(),
     )
     overrides = {
         "AWS_ENDPOINT_URL_DYNAMODB": Override("http://emulator", "why"),
@@ -258,20 +267,8 @@ def test_a_task_container_runs_as_its_definition_says_and_nothing_more(tmp_path:
     container = {
         "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
     }
-    definition = TaskDefinition(
-        service="cart",
-        family="shopsmart-production-cart",
-        image="123456789012.dkr.ecr.eu-west-1.amazonaws.com/shopsmart/cart:1.0.0",
-        environment={},
-        secrets={},
-        container_port=8000,
-        health_check=["CMD", "true"],
-        command=None,
-        user="10001:10001",
-        read_only_root=True,
-        target_groups=(),
-        entry_point=["tini", "--"],
-        scratch_mounts=scratch_mounts([{"name": "tmp"}], container),
+    definition = _definition(
+        "cart", entry_point=["tini", "--"], scratch_mounts=scratch_mounts([{"name": "tmp"}], container)
     )
     options = container_options(definition, "task", tmp_path / "task.env")
     pairs = list(itertools.pairwise(options))
