@@ -66,3 +66,13 @@ def shop(planned: dict[str, Future[Planned]]) -> Deployment:
     deployment = result_of(planned, "ecs").deployment
     deployment.apply_service_roots()
     return deployment
+
+
+@pytest.fixture(scope="session")
+def lambda_shop(planned: dict[str, Future[Planned]]) -> Deployment:
+    """The Lambda deployment with every service root applied from the plan test_deploy_plan checked
+    (its own emulator, apart from the ECS `shop`). test_deploy_lambda_traffic.py releases cart on it
+    and, last, destroys the service roots."""
+    deployment = result_of(planned, "lambda").deployment
+    deployment.apply_service_roots()
+    return deployment

@@ -64,7 +64,7 @@ variable "environment" {
 }
 
 variable "secrets" {
-  description = "Environment variables read from Secrets Manager at start: name => secret ARN."
+  description = "Environment variables read from Secrets Manager at start: name => secret ARN, or ECS's reference to one version (`<ARN>::AWSPREVIOUS:`)."
   type        = map(string)
   default     = {}
 }
