@@ -315,7 +315,10 @@ def application_to_dict(self: Application) -> dict[str, Any]:
 
 
 def deployment_group_to_dict(self: DeploymentGroup) -> dict[str, Any]:
-    return {**_group_to_dict(self), "alarmConfiguration": self.alarm_configuration or {}}
+    answer = {**_group_to_dict(self), "alarmConfiguration": self.alarm_configuration or {}}
+    # CodeDeploy leaves out what a group does not have; moto's empty load balancer info would read
+    # back as an (empty) load_balancer_info block the configuration does not have.
+    return {key: value for key, value in answer.items() if value != {} or key == "alarmConfiguration"}
 
 
 def deployment_to_dict(self: DeploymentInfo) -> dict[str, Any]:

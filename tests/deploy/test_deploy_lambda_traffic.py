@@ -41,6 +41,20 @@ def live_version(shop: Deployment, function_name: str) -> str:
     return shop.client("lambda").get_alias(FunctionName=function_name, Name="live")["FunctionVersion"]
 
 
+def traffic_changes(shop: Deployment, root: str) -> dict[str, list[str]]:
+    """What a plan of the release would change in the alias and its CodeDeploy wiring. (moto reads a
+    function back without some of its settings, so the function itself shows as changed; that is
+    the emulator's, and Lambda mode's apply test owns it.)"""
+    _, plan = shop.plan(root, image_tag=RELEASE)
+    return {
+        address: actions
+        for address, actions in changed_addresses(emulator_drift_removed(plan)).items()
+        if address.endswith(
+            ("aws_lambda_alias.live", "aws_codedeploy_app.this", "aws_codedeploy_deployment_group.live")
+        )
+    }
+
+
 def test_each_services_deployment_group_rolls_back_on_its_own_alarms(lambda_shop: Deployment) -> None:
     codedeploy = lambda_shop.client("codedeploy")
     cloudwatch = lambda_shop.client("cloudwatch")
@@ -87,8 +101,7 @@ def test_a_release_shifts_live_only_through_codedeploy_which_stops_on_an_alarm(
     release = lambda_shop.outputs(root)["lambda_release"]
     assert release["pending"] is True
     assert live_version(lambda_shop, function_name) == served, "the apply moved `live` itself"
-    _, plan = lambda_shop.plan(root, image_tag=RELEASE)
-    assert changed_addresses(emulator_drift_removed(plan)) == {}, "Terraform would take `live` back"
+    assert not traffic_changes(lambda_shop, root), "Terraform would take `live` back"
 
     cloudwatch = lambda_shop.client("cloudwatch")
     alarm = lambda_shop.outputs(root)["alarm_names"]["5xx-rate"]
@@ -106,8 +119,7 @@ def test_a_release_shifts_live_only_through_codedeploy_which_stops_on_an_alarm(
     target = json.loads(release["appspec"])["Resources"][0]["live"]["Properties"]["TargetVersion"]
     assert target != served
     assert live_version(lambda_shop, function_name) == target
-    _, plan = lambda_shop.plan(root, image_tag=RELEASE)
-    assert changed_addresses(emulator_drift_removed(plan)) == {}, "Terraform would take `live` back"
+    assert not traffic_changes(lambda_shop, root), "Terraform would take `live` back"
     # The next pipeline run reads `live` afresh: nothing is pending any more.
     lambda_shop.run(
         root,

@@ -115,7 +115,7 @@ data "aws_iam_policy_document" "deploy" {
     condition {
       test     = "StringEquals"
       variable = "iam:PassedToService"
-      values   = ["ecs-tasks.amazonaws.com", "lambda.amazonaws.com"]
+      values   = ["ecs-tasks.amazonaws.com", "lambda.amazonaws.com", "codedeploy.amazonaws.com"]
     }
   }
 
@@ -163,6 +163,33 @@ data "aws_iam_policy_document" "deploy" {
       local.arn.function, "${local.arn.function}:*",
       local.arn.schedules,
     ]
+  }
+
+  # Lambda mode: its own CodeDeploy application and deployment group (Terraform), and the
+  # deployment the pipeline starts after an apply to shift `live` (reusable-deploy.yml).
+  statement {
+    sid = "OwnCodeDeployApplicationAndReleases"
+    actions = [
+      "codedeploy:CreateApplication",
+      "codedeploy:CreateDeployment",
+      "codedeploy:CreateDeploymentGroup",
+      "codedeploy:DeleteApplication",
+      "codedeploy:DeleteDeploymentGroup",
+      "codedeploy:GetApplicationRevision",
+      "codedeploy:GetDeployment",
+      "codedeploy:RegisterApplicationRevision",
+      "codedeploy:StopDeployment",
+      "codedeploy:TagResource",
+      "codedeploy:UntagResource",
+      "codedeploy:UpdateDeploymentGroup",
+    ]
+    resources = [local.arn.deploy_app, local.arn.deploy_groups]
+  }
+
+  statement {
+    sid       = "ReadCodeDeployConfigurations"
+    actions   = ["codedeploy:GetDeploymentConfig"]
+    resources = [local.arn.deploy_config]
   }
 
   # Services that authorise by tags: a create must carry the team's tag, a change or deletion is

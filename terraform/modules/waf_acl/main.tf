@@ -2,16 +2,6 @@
 # credentials redacted. The public load balancer's (REGIONAL, modules/alb) and CloudFront's
 # (CLOUDFRONT, in us-east-1, modules/cdn) are this module, so the two can never drift apart.
 
-locals {
-  # Rule group => priority: addresses known for bots and attacks, the OWASP-style common
-  # protections, known exploit payloads (Log4j's JNDI lookups among them).
-  managed_rule_groups = {
-    AWSManagedRulesAmazonIpReputationList = 2
-    AWSManagedRulesCommonRuleSet          = 3
-    AWSManagedRulesKnownBadInputsRuleSet  = 4
-  }
-}
-
 resource "aws_wafv2_web_acl" "this" {
   name        = var.name
   description = var.description
@@ -44,29 +34,72 @@ resource "aws_wafv2_web_acl" "this" {
     }
   }
 
-  # AWS's managed rule groups, after the rate limit and in this order.
-  dynamic "rule" {
-    for_each = local.managed_rule_groups
-    content {
-      name     = rule.key
-      priority = rule.value
+  # Addresses known for bots and attacks.
+  rule {
+    name     = "AWSManagedRulesAmazonIpReputationList"
+    priority = 2
 
-      override_action {
-        none {}
-      }
+    override_action {
+      none {}
+    }
 
-      statement {
-        managed_rule_group_statement {
-          name        = rule.key
-          vendor_name = "AWS"
-        }
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesAmazonIpReputationList"
+        vendor_name = "AWS"
       }
+    }
 
-      visibility_config {
-        cloudwatch_metrics_enabled = true
-        metric_name                = "${var.name}-${rule.key}"
-        sampled_requests_enabled   = true
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.name}-AWSManagedRulesAmazonIpReputationList"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  # The OWASP-style common protections.
+  rule {
+    name     = "AWSManagedRulesCommonRuleSet"
+    priority = 3
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesCommonRuleSet"
+        vendor_name = "AWS"
       }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.name}-AWSManagedRulesCommonRuleSet"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  # Known exploit payloads, Log4j's JNDI lookups among them.
+  rule {
+    name     = "AWSManagedRulesKnownBadInputsRuleSet"
+    priority = 4
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesKnownBadInputsRuleSet"
+        vendor_name = "AWS"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.name}-AWSManagedRulesKnownBadInputsRuleSet"
+      sampled_requests_enabled   = true
     }
   }
 
