@@ -46,6 +46,8 @@ locals {
         SHOPSMART_GUEST_TOKEN_PREVIOUS_SECRET = "${aws_secretsmanager_secret.guest_token.arn}::AWSPREVIOUS:"
       } : {},
     )
+    # Each service's permissions boundary (its team's deploy role makes roles only with it).
+    permissions_boundaries = { for service, team in module.team_deploy_role : service => team.team_deploy_role_permissions_boundary_arn }
     identity = {
       SHOPSMART_JWKS_URL          = module.identity.identity_jwks_url
       SHOPSMART_JWT_ISSUER        = module.identity.identity_issuer

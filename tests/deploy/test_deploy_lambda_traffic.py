@@ -112,7 +112,7 @@ def test_a_release_shifts_live_only_through_codedeploy_which_stops_on_an_alarm(
         cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="deploy tier")
     assert stopped["status"] == "Stopped"
     assert stopped["errorInformation"]["code"] == "ALARM_ACTIVE"
-    assert live_version(lambda_shop, function_name) == served, "a release under alarm kept `live` moved"
+    assert live_version(lambda_shop, function_name) == served, "a release under alarm moved `live`"
 
     shifted = start_release(lambda_shop, release)
     assert shifted["status"] == "Succeeded"

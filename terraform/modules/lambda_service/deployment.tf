@@ -62,9 +62,10 @@ data "aws_iam_policy_document" "codedeploy_assume" {
 # What AWSCodeDeployRoleForLambda grants on `*`, cut to this function's alias and this service's
 # alarms. No S3 (the AppSpec travels inline), no hook functions, no SNS triggers.
 resource "aws_iam_role" "deployment" {
-  name_prefix        = "${substr(local.function_name, 0, 30)}-cd-"
-  assume_role_policy = data.aws_iam_policy_document.codedeploy_assume.json
-  tags               = var.tags
+  name_prefix          = "${substr(local.function_name, 0, 30)}-cd-"
+  assume_role_policy   = data.aws_iam_policy_document.codedeploy_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 data "aws_iam_policy_document" "deployment" {

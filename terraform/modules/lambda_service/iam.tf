@@ -10,9 +10,10 @@ data "aws_iam_policy_document" "lambda_assume" {
 }
 
 resource "aws_iam_role" "function" {
-  name_prefix        = "${substr(local.function_name, 0, 30)}-fn-"
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
-  tags               = var.tags
+  name_prefix          = "${substr(local.function_name, 0, 30)}-fn-"
+  assume_role_policy   = data.aws_iam_policy_document.lambda_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 # The same least privilege as the container: its own table and indexes, only the actions it calls,

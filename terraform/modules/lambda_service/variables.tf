@@ -151,3 +151,9 @@ variable "deployment_config_name" {
     error_message = "deployment_config_name is one of CodeDeploy's Lambda configurations, e.g. CodeDeployDefault.LambdaCanary10Percent5Minutes."
   }
 }
+
+variable "permissions_boundary_arn" {
+  description = "The permissions boundary every role of the service carries (its team's, made by the platform); null for none."
+  type        = string
+  default     = null
+}

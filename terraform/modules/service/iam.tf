@@ -12,9 +12,10 @@ data "aws_iam_policy_document" "ecs_tasks_assume" {
 # The task role: what the service's code may do. Only its own table and that table's indexes, and only
 # the DynamoDB actions its repositories call.
 resource "aws_iam_role" "task" {
-  name_prefix        = "${substr(local.full_name, 0, 30)}-task-"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
-  tags               = var.tags
+  name_prefix          = "${substr(local.full_name, 0, 30)}-task-"
+  assume_role_policy   = data.aws_iam_policy_document.ecs_tasks_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 # Its table and secrets, as the Lambda function's role has them (modules/service_access_policy).
@@ -37,9 +38,10 @@ resource "aws_iam_role_policy" "table_access" {
 # The execution role: what ECS needs to start the task (pull the image, write logs, read secrets),
 # on this service's own repository and log group only, not AmazonECSTaskExecutionRolePolicy's `*`.
 resource "aws_iam_role" "execution" {
-  name_prefix        = "${substr(local.full_name, 0, 25)}-execution-"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
-  tags               = var.tags
+  name_prefix          = "${substr(local.full_name, 0, 25)}-execution-"
+  assume_role_policy   = data.aws_iam_policy_document.ecs_tasks_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 data "aws_partition" "current" {}

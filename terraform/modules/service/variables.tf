@@ -173,3 +173,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "permissions_boundary_arn" {
+  description = "The permissions boundary every role of the service carries (its team's, made by the platform); null for none."
+  type        = string
+  default     = null
+}

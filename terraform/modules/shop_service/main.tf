@@ -41,6 +41,9 @@ locals {
     },
   )
   internal_port = lookup(var.platform.internal_ports, var.name, null)
+  # Every role the service has carries its team's boundary, without which its deploy role may not
+  # make one (modules/team_deploy_role/boundary.tf).
+  permissions_boundary_arn = lookup(var.platform.permissions_boundaries, var.name, null)
 }
 
 module "table" {
@@ -104,10 +107,11 @@ module "ecs_service" {
     max_capacity                 = var.capacity.max_tasks
     request_count_resource_label = "${var.platform.public_alb_arn_suffix}/${module.routes.alb_route_target_group_arn_suffixes["public"]}"
   }
-  desired_count        = var.capacity.min_tasks
-  rollback_alarm_names = module.monitoring.service_monitoring_rollback_alarm_names
-  log_kms_key_arn      = var.platform.observability_key_arn
-  tags                 = var.tags
+  desired_count            = var.capacity.min_tasks
+  rollback_alarm_names     = module.monitoring.service_monitoring_rollback_alarm_names
+  permissions_boundary_arn = local.permissions_boundary_arn
+  log_kms_key_arn          = var.platform.observability_key_arn
+  tags                     = var.tags
 }
 
 module "lambda_service" {
@@ -138,6 +142,7 @@ module "lambda_service" {
   load_balancer_target_groups = local.internal_port == null ? {} : { internal = module.routes.alb_route_target_group_arns["internal"] }
   schedules                   = var.schedules
   rollback_alarm_names        = module.monitoring.service_monitoring_rollback_alarm_names
+  permissions_boundary_arn    = local.permissions_boundary_arn
 
   log_kms_key_arn = var.platform.observability_key_arn
   tags            = var.tags

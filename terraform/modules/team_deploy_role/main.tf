@@ -33,8 +33,10 @@ locals {
     state         = "arn:${local.partition}:s3:::${var.state.bucket}/${var.state.key}"
     bucket        = "arn:${local.partition}:s3:::${var.state.bucket}"
   }
-  team_tag    = { test = "StringEquals", variable = "aws:ResourceTag/Team", values = [var.team] }
-  request_tag = { test = "StringEquals", variable = "aws:RequestTag/Team", values = [var.team] }
+  # The AWS managed policies a service's role may carry (the Lambda function's network and X-Ray).
+  attachable_policies = ["arn:${local.partition}:iam::aws:policy/service-role/*", "arn:${local.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"]
+  team_tag            = { test = "StringEquals", variable = "aws:ResourceTag/Team", values = [var.team] }
+  request_tag         = { test = "StringEquals", variable = "aws:RequestTag/Team", values = [var.team] }
 }
 
 resource "aws_iam_role" "this" {
