@@ -47,7 +47,8 @@ locals {
       } : {},
     )
     # Each service's permissions boundary (its team's deploy role makes roles only with it).
-    permissions_boundaries = { for service, team in module.team_deploy_role : service => team.team_deploy_role_permissions_boundary_arn }
+    # (by name, not the module's output: each team's role reads this parameter's ARN)
+    permissions_boundaries = { for service, name in local.permissions_boundary_names : service => "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/${name}" }
     identity = {
       SHOPSMART_JWKS_URL          = module.identity.identity_jwks_url
       SHOPSMART_JWT_ISSUER        = module.identity.identity_issuer

@@ -80,7 +80,7 @@ data "aws_iam_policy_document" "boundary" {
 }
 
 resource "aws_iam_policy" "boundary" {
-  name        = "${local.full_name}-boundary"
+  name        = var.permissions_boundary_name
   description = "The most a role of the ${var.service} service may do (its team's deploy role sets it on every role it makes)."
   policy      = data.aws_iam_policy_document.boundary.json
 }
