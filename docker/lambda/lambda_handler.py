@@ -35,14 +35,33 @@ SECRET_ARNS_VARIABLE = "SHOPSMART_SECRET_ARNS"  # noqa: S105 - a variable name, 
 WsgiHandler = Any
 
 
+# A secret's ARN has seven colon-separated parts; ECS's reference may add three more.
+SECRET_ARN_PARTS = 7
+
+
+def secret_value(client: Any, reference: str) -> str:
+    """One secret's value, from its ARN or from a reference as ECS's `valueFrom` takes one:
+    `<ARN>:<json key>:<version stage>:<version id>`, each part optional (e.g. `<ARN>::AWSPREVIOUS:`,
+    the value before the last rotation, which a service still accepts during the rotation)."""
+    parts = reference.split(":")
+    json_key, stage, version_id = (*parts[SECRET_ARN_PARTS:], "", "", "")[:3]
+    request = {"SecretId": ":".join(parts[:SECRET_ARN_PARTS])}
+    if stage:
+        request["VersionStage"] = stage
+    if version_id:
+        request["VersionId"] = version_id
+    value = client.get_secret_value(**request)["SecretString"]
+    return str(json.loads(value)[json_key]) if json_key else value
+
+
 def load_secrets() -> None:
     """Put each secret of SHOPSMART_SECRET_ARNS into the environment create_app() reads."""
-    arns: dict[str, str] = json.loads(os.environ.get(SECRET_ARNS_VARIABLE) or "{}")
-    if not arns:
+    references: dict[str, str] = json.loads(os.environ.get(SECRET_ARNS_VARIABLE) or "{}")
+    if not references:
         return
     client = boto3.client("secretsmanager", region_name=os.environ.get("AWS_REGION"))
-    for variable, arn in arns.items():
-        os.environ[variable] = client.get_secret_value(SecretId=arn)["SecretString"]
+    for variable, reference in references.items():
+        os.environ[variable] = secret_value(client, reference)
 
 
 @functools.cache

@@ -57,6 +57,9 @@ locals {
 
   # What a plan refreshes: configuration reads (Describe/List/Get, never of data) of every service a
   # service root uses; the platform's plans also read what only the platform makes.
+  # Each team's permissions boundary (modules/team_deploy_role/boundary.tf), by service.
+  permissions_boundary_names = { for service in keys(var.deploy_teams) : service => "${local.name}-${service}-boundary" }
+
   configuration_reads = [
     "apigateway:GET",
     "application-autoscaling:Describe*",
@@ -64,6 +67,9 @@ locals {
     "cloudwatch:DescribeAlarms",
     "cloudwatch:GetDashboard",
     "cloudwatch:ListTagsForResource",
+    "codedeploy:GetApplication",
+    "codedeploy:GetDeploymentGroup",
+    "codedeploy:ListTagsForResource",
     "dynamodb:DescribeContinuousBackups",
     "dynamodb:DescribeTable",
     "dynamodb:DescribeTimeToLive",
@@ -147,11 +153,12 @@ module "team_deploy_role" {
   source   = "../modules/team_deploy_role"
   for_each = var.deploy_teams
 
-  service          = each.key
-  team             = each.value.team
-  table            = each.value.table
-  environment_name = var.environment_name
-  read_actions     = local.configuration_reads
+  service                   = each.key
+  team                      = each.value.team
+  permissions_boundary_name = local.permissions_boundary_names[each.key]
+  table                     = each.value.table
+  environment_name          = var.environment_name
+  read_actions              = local.configuration_reads
   assume_role_policies = {
     deploy = data.aws_iam_policy_document.github_trust["${each.key}/deploy"].json
     plan   = data.aws_iam_policy_document.github_trust["${each.key}/plan"].json

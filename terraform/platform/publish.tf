@@ -33,11 +33,22 @@ locals {
     alarm_topic_arn       = module.monitoring.monitoring_alarm_topic_arn
     image_repositories    = { for name, repository in aws_ecr_repository.service : name => repository.repository_url }
 
-    secret_arns = {
-      SHOPSMART_CURSOR_SECRET         = aws_secretsmanager_secret.cursor.arn
-      SHOPSMART_GUEST_TOKEN_SECRET    = aws_secretsmanager_secret.guest_token.arn
-      SHOPSMART_SERVICE_CLIENT_SECRET = aws_secretsmanager_secret.service_client.arn
-    }
+    # During a rotation (accept_previous_secrets), each signing key's value before the last
+    # rotation too, as ECS's reference to its AWSPREVIOUS version (the Lambda handler reads the same).
+    secret_arns = merge(
+      {
+        SHOPSMART_CURSOR_SECRET         = aws_secretsmanager_secret.cursor.arn
+        SHOPSMART_GUEST_TOKEN_SECRET    = aws_secretsmanager_secret.guest_token.arn
+        SHOPSMART_SERVICE_CLIENT_SECRET = aws_secretsmanager_secret.service_client.arn
+      },
+      var.accept_previous_secrets ? {
+        SHOPSMART_CURSOR_PREVIOUS_SECRET      = "${aws_secretsmanager_secret.cursor.arn}::AWSPREVIOUS:"
+        SHOPSMART_GUEST_TOKEN_PREVIOUS_SECRET = "${aws_secretsmanager_secret.guest_token.arn}::AWSPREVIOUS:"
+      } : {},
+    )
+    # Each service's permissions boundary (its team's deploy role makes roles only with it).
+    # (by name, not the module's output: each team's role reads this parameter's ARN)
+    permissions_boundaries = { for service, name in local.permissions_boundary_names : service => "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/${name}" }
     identity = {
       SHOPSMART_JWKS_URL          = module.identity.identity_jwks_url
       SHOPSMART_JWT_ISSUER        = module.identity.identity_issuer

@@ -74,6 +74,19 @@ variable "secret_generation" {
   }
 }
 
+variable "accept_previous_secrets" {
+  description = "During a rotation of the signing keys: the services also accept what the keys before the last rotation signed (their AWSPREVIOUS versions), so nobody is signed out. Turn on with the raised secret_generation, off once a week has passed (guest tokens live a week); see the README."
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    # AWSPREVIOUS exists only once a key has been rotated; ECS would fail to start a task without it.
+    condition     = !var.accept_previous_secrets || var.secret_generation > 1
+    error_message = "accept_previous_secrets needs a rotated key: raise secret_generation with it."
+  }
+}
+
 variable "certificate_arn" {
   description = "ACM certificate of the shop's domain: the public load balancer serves HTTPS and redirects HTTP to it."
   type        = string

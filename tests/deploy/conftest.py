@@ -89,3 +89,13 @@ def task_images(request: pytest.FixtureRequest) -> Iterator[Future[TaskImages] |
         return
     with ThreadPoolExecutor(max_workers=1) as pool:
         yield pool.submit(_task_images)
+
+
+@pytest.fixture(scope="session")
+def lambda_shop(planned: dict[str, Future[Planned]]) -> Deployment:
+    """The Lambda deployment with every service root applied from the plan test_deploy_plan checked
+    (its own emulator, apart from the ECS `shop`). test_deploy_lambda_traffic.py releases cart on it
+    and, last, destroys the service roots."""
+    deployment = result_of(planned, "lambda").deployment
+    deployment.apply_service_roots()
+    return deployment

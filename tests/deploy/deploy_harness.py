@@ -53,6 +53,7 @@ ENDPOINTS = [
     "cloudfront",
     "cloudwatch",
     "cognitoidp",
+    "deploy",
     "dynamodb",
     "ec2",
     "ecr",

@@ -36,15 +36,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-# The ECS execution role attaches AWS's managed AmazonECSTaskExecutionRolePolicy, which moto's IAM
-# knows only when told to load AWS's managed policies (read before moto's IAM is imported).
+# The Lambda function's role attaches AWS's managed AWSLambdaVPCAccessExecutionRole and
+# AWSXRayDaemonWriteAccess, which moto's IAM knows only when told to load AWS's managed policies
+# (read before moto's IAM is imported).
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
 from joserfc import jwt
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.awslambda.models import lambda_backends
 from moto.cloudfront import urls as cloudfront_urls
 from moto.cloudfront.exceptions import CloudFrontException
 from moto.cloudfront.responses import CloudFrontResponse
+from moto.cloudwatch.models import cloudwatch_backends
+from moto.codedeploy.models import Application, CodeDeployBackend, DeploymentGroup, DeploymentInfo
+from moto.codedeploy.responses import CodeDeployResponse
 from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, ResourceNotFoundError
 from moto.cognitoidp.models import (
     CognitoIdpBackend,
@@ -423,11 +428,150 @@ def patch_authorization() -> None:
     IAMPolicyStatement._check_element_matches = statement_matches
 
 
+# CodeDeploy (terraform/modules/lambda_service/deployment.tf). moto 5.2 keeps applications and
+# deployment groups but cannot update or delete them, answers a group's alarm configuration as
+# empty (so every plan after an apply would change it), and leaves a deployment "Created" for ever.
+# These add the missing calls and run a Lambda deployment as CodeDeploy ends one, at once: the
+# AppSpec's alias moves from CurrentVersion to TargetVersion, unless one of the group's alarms is in
+# ALARM or cannot be read, which stops the deployment and leaves the alias where it was (the
+# rollback of a canary that never moved more than its first step).
+_application_to_dict = Application.to_dict
+_group_to_dict = DeploymentGroup.to_dict
+_deployment_to_dict = DeploymentInfo.to_dict
+_create_deployment = CodeDeployBackend.create_deployment
+_UPDATABLE_GROUP_FIELDS = {
+    "deploymentConfigName": "deployment_config_name",
+    "serviceRoleArn": "service_role_arn",
+    "alarmConfiguration": "alarm_configuration",
+    "autoRollbackConfiguration": "auto_rollback_configuration",
+    "deploymentStyle": "deployment_style",
+    "triggerConfigurations": "trigger_configurations",
+    "outdatedInstancesStrategy": "outdated_instances_strategy",
+    "terminationHookEnabled": "termination_hook_enabled",
+}
+
+
+def _epoch(moment: str | None) -> float | None:
+    """CodeDeploy's JSON gives times as epoch seconds (the Go SDK refuses moto's ISO strings)."""
+    return None if moment is None else datetime.fromisoformat(moment).timestamp()
+
+
+def application_to_dict(self: Application) -> dict[str, Any]:
+    answer = _application_to_dict(self)
+    return {**answer, "createTime": _epoch(answer["createTime"])}
+
+
+def deployment_group_to_dict(self: DeploymentGroup) -> dict[str, Any]:
+    answer = {**_group_to_dict(self), "alarmConfiguration": self.alarm_configuration or {}}
+    # CodeDeploy leaves out what a group does not have; moto's empty load balancer info would read
+    # back as an (empty) load_balancer_info block the configuration does not have.
+    return {key: value for key, value in answer.items() if value != {} or key == "alarmConfiguration"}
+
+
+def deployment_to_dict(self: DeploymentInfo) -> dict[str, Any]:
+    answer = _deployment_to_dict(self)
+    answer["errorInformation"] = getattr(self, "error_information", {})
+    for moment in ("createTime", "startTime", "completeTime"):
+        answer[moment] = _epoch(answer[moment])
+    return answer
+
+
+def delete_application(self: CodeDeployResponse) -> str:
+    name = self._get_param("applicationName")
+    self.codedeploy_backend.applications.pop(name, None)
+    self.codedeploy_backend.deployment_groups.pop(name, None)
+    return json.dumps({})
+
+
+def delete_deployment_group(self: CodeDeployResponse) -> str:
+    groups = self.codedeploy_backend.deployment_groups.get(self._get_param("applicationName"), {})
+    groups.pop(self._get_param("deploymentGroupName"), None)
+    return json.dumps({"hooksNotCleanedUp": []})
+
+
+def update_deployment_group(self: CodeDeployResponse) -> str:
+    application = self._get_param("applicationName")
+    group = self.codedeploy_backend.get_deployment_group(
+        application, self._get_param("currentDeploymentGroupName")
+    )
+    for parameter, attribute in _UPDATABLE_GROUP_FIELDS.items():
+        if self._get_param(parameter) is not None:
+            setattr(group, attribute, self._get_param(parameter))
+    new_name = self._get_param("newDeploymentGroupName")
+    if new_name and new_name != group.deployment_group_name:
+        groups = self.codedeploy_backend.deployment_groups[application]
+        groups[new_name] = groups.pop(group.deployment_group_name)
+        group.deployment_group_name = new_name
+    return json.dumps({"hooksNotCleanedUp": []})
+
+
+def lambda_deployment_refusal(backend: CodeDeployBackend, group: DeploymentGroup) -> str | None:
+    """Why CodeDeploy would stop this group's deployment on its alarms, or None."""
+    configuration = group.alarm_configuration or {}
+    if not configuration.get("enabled"):
+        return None
+    names = [alarm["name"] for alarm in configuration.get("alarms", [])]
+    alarms = {
+        alarm.name: alarm
+        for alarm in cloudwatch_backends[backend.account_id][backend.region_name].alarms.values()
+    }
+    missing = [name for name in names if name not in alarms]
+    if missing and not configuration.get("ignorePollAlarmFailure"):
+        return f"ALARM_CONFIG_ERROR: cannot read {missing}"
+    firing = [name for name in names if name in alarms and alarms[name].state_value == "ALARM"]
+    return f"ALARM_ACTIVE: {firing}" if firing else None
+
+
+def create_deployment(
+    self: CodeDeployBackend, application_name: str, deployment_group_name: str, revision: Any, **settings: Any
+) -> str:
+    deployment_id = _create_deployment(self, application_name, deployment_group_name, revision, **settings)
+    deployment = self.deployments[deployment_id]
+    if deployment.application.compute_platform != "Lambda":
+        return deployment_id
+    (resource,) = [
+        properties
+        for entry in json.loads(revision["appSpecContent"]["content"])["Resources"]
+        for properties in entry.values()
+    ]
+    target = resource["Properties"]
+    functions = lambda_backends[self.account_id][self.region_name]
+    alias = functions.get_alias(target["Alias"], target["Name"])
+    refusal = lambda_deployment_refusal(self, deployment.deployment_group)
+    if str(alias.function_version) != str(target["CurrentVersion"]):
+        refusal = (
+            f"INVALID_REVISION: {target['Alias']} points at {alias.function_version},"
+            f" not {target['CurrentVersion']}"
+        )
+    if refusal is None:
+        functions.update_alias(
+            target["Alias"], target["Name"], str(target["TargetVersion"]), alias.description, None
+        )
+        deployment.status = "Succeeded"
+    else:
+        code, _, message = refusal.partition(": ")
+        deployment.status = "Stopped" if code == "ALARM_ACTIVE" else "Failed"
+        deployment.error_information = {"code": code, "message": message}
+    return deployment_id
+
+
+def teach_codedeploy() -> None:
+    """Give moto's CodeDeploy what the Lambda traffic shifting needs (see above)."""
+    Application.to_dict = application_to_dict
+    DeploymentGroup.to_dict = deployment_group_to_dict
+    DeploymentInfo.to_dict = deployment_to_dict
+    CodeDeployResponse.delete_application = delete_application
+    CodeDeployResponse.delete_deployment_group = delete_deployment_group
+    CodeDeployResponse.update_deployment_group = update_deployment_group
+    CodeDeployBackend.create_deployment = create_deployment
+
+
 def main(argv: Sequence[str]) -> None:
     from moto.server import main as moto_main
 
     patch()
     patch_authorization()
+    teach_codedeploy()
     moto_main(list(argv))
 
 

@@ -15,9 +15,16 @@ CREDENTIAL_HEADERS = {"authorization", GUEST_TOKEN_HEADER.lower()}
 
 
 def test_waf_logs_redact_every_credential_header(terraform) -> None:
-    logging = terraform.modules["alb"].resources["aws_wafv2_web_acl_logging_configuration.this"]
+    logging = terraform.modules["waf_acl"].resources["aws_wafv2_web_acl_logging_configuration.this"]
     redacted = {field["single_header"][0]["name"] for field in logging["redacted_fields"]}
     assert redacted == CREDENTIAL_HEADERS
+    # The load balancer's web ACL and the edge's are that one module.
+    for module_name, scope in (("alb", "REGIONAL"), ("cdn", "CLOUDFRONT")):
+        call = terraform.modules[module_name].module_calls["web_acl"]
+        assert (call["source"], call["scope"]) == ("../waf_acl", scope)
+        assert not any(
+            name.startswith("aws_wafv2_web_acl.") for name in terraform.modules[module_name].resources
+        )
 
 
 def test_the_http_api_lets_browsers_send_the_credentials_and_request_id(terraform) -> None:

@@ -198,7 +198,15 @@ def test_the_role_reaches_only_the_table_and_reads_its_indexes_by_name(
     terraform, module_name: str, role: str
 ) -> None:
     module = terraform.modules[module_name]
-    (statement,) = _statements(module, "table_access")
+    # Both compute modes take the one definition (modules/service_access_policy).
+    call = module.module_calls["access_policy"]
+    assert call["source"] == "../service_access_policy"
+    assert call["table"] == "${var.table}"
+    policy = module.resources["aws_iam_role_policy.table_access"]
+    assert policy["policy"] == "${module.access_policy.service_access_policy_table_json}"
+    assert policy["role"] == f"${{aws_iam_role.{role}.id}}"
+    access = terraform.modules["service_access_policy"]
+    (statement,) = _statements(access, "table_access")
     assert statement["actions"] == "${var.table.actions}"
     assert statement["resources"] == ["${var.table.arn}"]
     assert statement.get("effect", "Allow") == "Allow"
@@ -206,13 +214,13 @@ def test_the_role_reaches_only_the_table_and_reads_its_indexes_by_name(
     # Each index by its exact ARN, with the read actions among those the code calls, nothing else.
     indexes = next(
         entry["statement"]
-        for entry in module.data["aws_iam_policy_document.table_access"]["dynamic"]
+        for entry in access.data["aws_iam_policy_document.table_access"]["dynamic"]
         if "statement" in entry
     )
     assert indexes["content"][0]["actions"] == "${local.index_actions}"
     assert indexes["content"][0]["resources"] == "${statement.value}"
-    assert '"${var.table.arn}/index/${name}"' in module.locals["index_arns"]
-    assert 'contains(["dynamodb:Query", "dynamodb:Scan"], action)' in module.locals["index_actions"]
+    assert '"${var.table.arn}/index/${name}"' in access.locals["index_arns"]
+    assert 'contains(["dynamodb:Query", "dynamodb:Scan"], action)' in access.locals["index_actions"]
     validation = module.variables["table"]["validation"][0]["condition"]
     assert "^dynamodb:[A-Z][A-Za-z]+$" in validation
 
@@ -226,12 +234,16 @@ def test_the_task_role_has_no_other_permission(terraform) -> None:
         and "aws_iam_role.task" in "".join(terraform.strings(body))
     ]
     assert attached == ["aws_iam_role_policy.table_access"]
-    _no_wildcards(terraform, _statements(module, "table_access"))
+    _no_wildcards(terraform, _statements(terraform.modules["service_access_policy"], "table_access"))
 
 
 def test_the_function_role_has_only_its_table_logs_key_and_network(terraform) -> None:
     module = terraform.modules["lambda_service"]
-    inline = {name for name in module.resources if name.startswith("aws_iam_role_policy.")}
+    inline = {
+        name
+        for name, body in module.resources.items()
+        if name.startswith("aws_iam_role_policy.") and body["role"] == "${aws_iam_role.function.id}"
+    }
     assert inline == {
         "aws_iam_role_policy.table_access",
         "aws_iam_role_policy.logs",
@@ -239,8 +251,11 @@ def test_the_function_role_has_only_its_table_logs_key_and_network(terraform) ->
         "aws_iam_role_policy.read_secrets",
     }
     # Log streams are named by Lambda, so the log group's streams are `<group arn>:*`.
-    for document in ("table_access", "logs", "environment_key", "read_secrets"):
+    for document in ("logs", "environment_key"):
         _no_wildcards(terraform, _statements(module, document), (".arn}:*",))
+    access = terraform.modules["service_access_policy"]
+    for document in ("table_access", "read_secrets"):
+        _no_wildcards(terraform, _statements(access, document))
     managed = {
         body["policy_arn"]
         for name, body in module.resources.items()
@@ -258,8 +273,12 @@ def test_secrets_are_read_by_one_role_only_for_its_own_secrets(
 ) -> None:
     """ECS's execution role reads them at start; a function's own role at its first invocation."""
     module = terraform.modules[module_name]
-    statements = {statement["sid"]: statement for statement in _statements(module, "read_secrets")}
+    assert module.module_calls["access_policy"]["secrets"] == "${var.secrets}"
+    access = terraform.modules["service_access_policy"]
+    statements = {statement["sid"]: statement for statement in _statements(access, "read_secrets")}
     assert statements["ReadOwnSecrets"]["actions"] == ["secretsmanager:GetSecretValue"]
-    assert statements["ReadOwnSecrets"]["resources"] == "${distinct(values(var.secrets))}"
+    assert statements["ReadOwnSecrets"]["resources"] == "${local.secret_arns}"
     assert statements["DecryptOwnSecrets"]["resources"] == ["${var.secrets_kms_key_arn}"]
-    assert module.resources["aws_iam_role_policy.read_secrets"]["role"] == f"${{aws_iam_role.{role}.id}}"
+    policy = module.resources["aws_iam_role_policy.read_secrets"]
+    assert policy["policy"] == "${module.access_policy.service_access_policy_secrets_json}"
+    assert policy["role"] == f"${{aws_iam_role.{role}.id}}"

@@ -218,3 +218,21 @@ def test_secrets_are_fetched_once_by_arn_before_the_app_is_built(
     app, _ = handler_module._service()
     assert app.config["CURSOR_SECRET"] == "fetched-at-run-time-0123456789"
     assert calls.count("secretsmanager") == 1
+
+
+def test_during_a_rotation_the_previous_secret_is_read_by_its_version_stage(
+    handler_module: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The platform publishes the value before the last rotation as ECS's reference
+    `<ARN>::AWSPREVIOUS:` (terraform/platform/publish.tf); the handler reads that version."""
+    monkeypatch.setenv("SHOPSMART_SERVICE_MODULE", "products_service")
+    monkeypatch.delenv("SHOPSMART_CURSOR_SECRET", raising=False)
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    arn = secrets.create_secret(Name="cursor", SecretString="the-key-before-the-rotation-0123")["ARN"]
+    secrets.put_secret_value(SecretId=arn, SecretString="the-key-after-the-rotation-456789")
+    references = {"SHOPSMART_CURSOR_SECRET": arn, "SHOPSMART_CURSOR_PREVIOUS_SECRET": f"{arn}::AWSPREVIOUS:"}
+    monkeypatch.setenv("SHOPSMART_SECRET_ARNS", json.dumps(references))
+    assert handler_module.handler(http_api_event("GET", "/health/live"), None)["statusCode"] == 200
+    app, _ = handler_module._service()
+    assert app.config["CURSOR_SECRET"] == "the-key-after-the-rotation-456789"
+    assert app.config["CURSOR_PREVIOUS_SECRET"] == "the-key-before-the-rotation-0123"

@@ -145,7 +145,8 @@ def test_the_public_load_balancer_serves_https_behind_managed_rules(terraform) -
     http = terraform.modules["alb"].resources["aws_lb_listener.http"]
     assert http["default_action"][0]["type"].startswith('${local.https ? "redirect"')
     assert call["web_acl"] == {"enabled": True}
-    web_acl = terraform.modules["alb"].resources["aws_wafv2_web_acl.this"]
+    assert terraform.modules["alb"].module_calls["web_acl"]["source"] == "../waf_acl"
+    web_acl = terraform.modules["waf_acl"].resources["aws_wafv2_web_acl.this"]
     managed = {
         rule["statement"][0]["managed_rule_group_statement"][0]["name"] for rule in web_acl["rule"][1:]
     }

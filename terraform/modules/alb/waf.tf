@@ -1,148 +1,38 @@
-# Internet-facing only: AWS managed rules and a per-client rate limit in front of the shop.
+# Internet-facing only: AWS managed rules and a per-client rate limit in front of the shop (the
+# shop's one web ACL definition, modules/waf_acl).
 
-resource "aws_wafv2_web_acl" "this" {
-  count = var.web_acl.enabled ? 1 : 0
+module "web_acl" {
+  source = "../waf_acl"
+  count  = var.web_acl.enabled ? 1 : 0
 
-  name        = var.name
-  description = "Managed protections and a per-client rate limit for ${var.name}"
-  scope       = "REGIONAL"
-  tags        = var.tags
-
-  default_action {
-    allow {}
-  }
-
-  rule {
-    name     = "per-client-rate-limit"
-    priority = 1
-
-    action {
-      block {}
-    }
-
-    statement {
-      rate_based_statement {
-        limit              = var.web_acl.requests_per_5_min_ip
-        aggregate_key_type = "IP"
-      }
-    }
-
-    visibility_config {
-      cloudwatch_metrics_enabled = true
-      metric_name                = "${var.name}-rate-limit"
-      sampled_requests_enabled   = true
-    }
-  }
-
-  # Addresses known for bots and attacks.
-  rule {
-    name     = "AWSManagedRulesAmazonIpReputationList"
-    priority = 2
-
-    override_action {
-      none {}
-    }
-
-    statement {
-      managed_rule_group_statement {
-        name        = "AWSManagedRulesAmazonIpReputationList"
-        vendor_name = "AWS"
-      }
-    }
-
-    visibility_config {
-      cloudwatch_metrics_enabled = true
-      metric_name                = "${var.name}-AWSManagedRulesAmazonIpReputationList"
-      sampled_requests_enabled   = true
-    }
-  }
-
-  # The OWASP-style common protections.
-  rule {
-    name     = "AWSManagedRulesCommonRuleSet"
-    priority = 3
-
-    override_action {
-      none {}
-    }
-
-    statement {
-      managed_rule_group_statement {
-        name        = "AWSManagedRulesCommonRuleSet"
-        vendor_name = "AWS"
-      }
-    }
-
-    visibility_config {
-      cloudwatch_metrics_enabled = true
-      metric_name                = "${var.name}-AWSManagedRulesCommonRuleSet"
-      sampled_requests_enabled   = true
-    }
-  }
-
-  # Known exploit payloads, Log4j's JNDI lookups among them.
-  rule {
-    name     = "AWSManagedRulesKnownBadInputsRuleSet"
-    priority = 4
-
-    override_action {
-      none {}
-    }
-
-    statement {
-      managed_rule_group_statement {
-        name        = "AWSManagedRulesKnownBadInputsRuleSet"
-        vendor_name = "AWS"
-      }
-    }
-
-    visibility_config {
-      cloudwatch_metrics_enabled = true
-      metric_name                = "${var.name}-AWSManagedRulesKnownBadInputsRuleSet"
-      sampled_requests_enabled   = true
-    }
-  }
-
-  visibility_config {
-    cloudwatch_metrics_enabled = true
-    metric_name                = var.name
-    sampled_requests_enabled   = true
-  }
+  name                  = var.name
+  description           = "Managed protections and a per-client rate limit for ${var.name}"
+  scope                 = "REGIONAL"
+  requests_per_5_min_ip = var.web_acl.requests_per_5_min_ip
+  log_retention_days    = var.log_retention_days
+  log_kms_key_arn       = var.log_kms_key_arn
+  tags                  = var.tags
 }
 
 resource "aws_wafv2_web_acl_association" "this" {
   count = var.web_acl.enabled ? 1 : 0
 
   resource_arn = aws_lb.this.arn
-  web_acl_arn  = aws_wafv2_web_acl.this[0].arn
+  web_acl_arn  = module.web_acl[0].waf_acl_arn
 }
 
-resource "aws_cloudwatch_log_group" "waf" {
-  count = var.web_acl.enabled ? 1 : 0
-
-  # WAF delivers only to log groups whose name starts with "aws-waf-logs-".
-  name              = "aws-waf-logs-${var.name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.log_kms_key_arn
-  tags              = var.tags
+# Where these lived before modules/waf_acl: an apply moves them in state, never replaces them.
+moved {
+  from = aws_wafv2_web_acl.this[0]
+  to   = module.web_acl[0].aws_wafv2_web_acl.this
 }
 
-resource "aws_wafv2_web_acl_logging_configuration" "this" {
-  count = var.web_acl.enabled ? 1 : 0
+moved {
+  from = aws_cloudwatch_log_group.waf[0]
+  to   = module.web_acl[0].aws_cloudwatch_log_group.this
+}
 
-  resource_arn            = aws_wafv2_web_acl.this[0].arn
-  log_destination_configs = [aws_cloudwatch_log_group.waf[0].arn]
-
-  # The credentials a request can carry: a bearer token, or a guest's cart token.
-  redacted_fields {
-    single_header {
-      name = "authorization"
-    }
-  }
-
-  redacted_fields {
-    single_header {
-      name = "x-guest-token"
-    }
-  }
+moved {
+  from = aws_wafv2_web_acl_logging_configuration.this[0]
+  to   = module.web_acl[0].aws_wafv2_web_acl_logging_configuration.this
 }

@@ -50,7 +50,7 @@ resource "aws_cloudfront_distribution" "this" {
   #checkov:skip=CKV_AWS_374:The shop sells wherever it ships; no country is refused at the edge.
   #checkov:skip=CKV2_AWS_32:The origin sets the security headers itself (the gateway's page headers); a response headers policy would define them twice.
   #checkov:skip=CKV2_AWS_46:The origin is a load balancer or an HTTP API, not an S3 bucket.
-  #checkov:skip=CKV2_AWS_47:The web ACL (waf.tf) carries AWSManagedRulesKnownBadInputsRuleSet, the Log4j rules (CKV_AWS_192 passes on it); checkov does not follow web_acl_id to it.
+  #checkov:skip=CKV2_AWS_47:The web ACL (waf.tf, modules/waf_acl) carries AWSManagedRulesKnownBadInputsRuleSet, the Log4j rules (CKV_AWS_192 passes on it); checkov does not follow web_acl_id to it.
   #checkov:skip=CKV_AWS_305:The origin answers / with the web shop's page itself.
   enabled         = true
   comment         = "${var.name}: the shop behind CloudFront"
@@ -58,7 +58,7 @@ resource "aws_cloudfront_distribution" "this" {
   http_version    = "http2and3"
   price_class     = var.price_class
   aliases         = var.aliases
-  web_acl_id      = aws_wafv2_web_acl.this.arn
+  web_acl_id      = module.web_acl.waf_acl_arn
   tags            = var.tags
   # A change reaches every edge in minutes; nothing downstream waits for it.
   wait_for_deployment = false

@@ -15,5 +15,5 @@ output "cdn_cache_policy_id" {
 
 output "cdn_web_acl_arn" {
   description = "The CLOUDFRONT-scope web ACL attached to the distribution."
-  value       = aws_wafv2_web_acl.this.arn
+  value       = module.web_acl.waf_acl_arn
 }

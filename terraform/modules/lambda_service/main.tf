@@ -1,5 +1,7 @@
 locals {
   function_name = "shopsmart-${var.environment_name}-${var.name}"
+  # The secrets the handler reads with the function's role (docker/lambda/lambda_handler.py).
+  secret_references = jsonencode(var.secrets)
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -23,7 +25,7 @@ resource "aws_lambda_function" "this" {
   publish = true
 
   environment {
-    variables = merge(var.environment, length(var.secrets) > 0 ? { SHOPSMART_SECRET_ARNS = jsonencode(var.secrets) } : {})
+    variables = merge(var.environment, length(var.secrets) > 0 ? { SHOPSMART_SECRET_ARNS = local.secret_references } : {})
   }
 
   vpc_config {
@@ -45,13 +47,18 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_iam_role_policy.logs]
 }
 
-# What the HTTP API, the internal load balancer and the schedules invoke. An apply moves it to the
-# version just published; rolling back points it at an earlier one (see the README).
+# What the HTTP API, the internal load balancer and the schedules invoke. Created on the first
+# version; from then on CodeDeploy owns its version and weights (deployment.tf): an apply publishes
+# a version, the pipeline's deployment shifts `live` to it or rolls it back (see the README).
 resource "aws_lambda_alias" "live" {
   name             = "live"
   description      = "The version callers reach"
   function_name    = aws_lambda_function.this.function_name
   function_version = aws_lambda_function.this.version
+
+  lifecycle {
+    ignore_changes = [function_version, routing_config]
+  }
 }
 
 resource "aws_lambda_permission" "load_balancer" {

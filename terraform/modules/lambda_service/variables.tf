@@ -43,7 +43,7 @@ variable "environment" {
 }
 
 variable "secrets" {
-  description = "Secrets the function reads at run time with its own role: variable name => Secrets Manager ARN (lambda_handler.py fetches them once per execution environment)."
+  description = "Secrets the function reads at run time with its own role: variable name => Secrets Manager ARN, or ECS's reference to one version (`<ARN>::AWSPREVIOUS:`); lambda_handler.py fetches them once per execution environment."
   type        = map(string)
   default     = {}
 }
@@ -122,4 +122,38 @@ variable "tags" {
   description = "Tags for every resource."
   type        = map(string)
   default     = {}
+}
+
+variable "rollback_alarm_names" {
+  description = "The service's alarms that stop a traffic shift and put `live` back on the previous version (service_monitoring's rollback alarms)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.rollback_alarm_names) > 0
+    error_message = "A traffic shift needs at least one alarm to roll back on."
+  }
+}
+
+variable "deployment_config_name" {
+  description = "How CodeDeploy shifts `live` to a new version: one of its Lambda configurations (canary, linear or all at once)."
+  type        = string
+  default     = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+  nullable    = false
+
+  validation {
+    condition = contains([
+      for name in [
+        "AllAtOnce", "Canary10Percent5Minutes", "Canary10Percent10Minutes", "Canary10Percent15Minutes",
+        "Canary10Percent30Minutes", "Linear10PercentEvery1Minute", "Linear10PercentEvery2Minutes",
+        "Linear10PercentEvery3Minutes", "Linear10PercentEvery10Minutes",
+      ] : "CodeDeployDefault.Lambda${name}"
+    ], var.deployment_config_name)
+    error_message = "deployment_config_name is one of CodeDeploy's Lambda configurations, e.g. CodeDeployDefault.LambdaCanary10Percent5Minutes."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "The permissions boundary every role of the service carries (its team's, made by the platform); null for none."
+  type        = string
+  default     = null
 }

@@ -12,34 +12,19 @@ data "aws_iam_policy_document" "ecs_tasks_assume" {
 # The task role: what the service's code may do. Only its own table and that table's indexes, and only
 # the DynamoDB actions its repositories call.
 resource "aws_iam_role" "task" {
-  name_prefix        = "${substr(local.full_name, 0, 30)}-task-"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
-  tags               = var.tags
+  name_prefix          = "${substr(local.full_name, 0, 30)}-task-"
+  assume_role_policy   = data.aws_iam_policy_document.ecs_tasks_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
-data "aws_iam_policy_document" "table_access" {
-  count = var.table == null ? 0 : 1
+# Its table and secrets, as the Lambda function's role has them (modules/service_access_policy).
+module "access_policy" {
+  source = "../service_access_policy"
 
-  statement {
-    sid       = "OwnTableOnly"
-    actions   = var.table.actions
-    resources = [var.table.arn]
-  }
-
-  # Indexes are only read: the read actions the service calls, on each index by name.
-  dynamic "statement" {
-    for_each = length(local.index_arns) > 0 && length(local.index_actions) > 0 ? [local.index_arns] : []
-    content {
-      sid       = "OwnIndexesReadOnly"
-      actions   = local.index_actions
-      resources = statement.value
-    }
-  }
-}
-
-locals {
-  index_arns    = var.table == null ? [] : [for name in var.table.index_names : "${var.table.arn}/index/${name}"]
-  index_actions = var.table == null ? [] : [for action in var.table.actions : action if contains(["dynamodb:Query", "dynamodb:Scan"], action)]
+  table               = var.table
+  secrets             = var.secrets
+  secrets_kms_key_arn = var.secrets_kms_key_arn
 }
 
 resource "aws_iam_role_policy" "table_access" {
@@ -47,15 +32,16 @@ resource "aws_iam_role_policy" "table_access" {
 
   name   = "own-table"
   role   = aws_iam_role.task.id
-  policy = data.aws_iam_policy_document.table_access[0].json
+  policy = module.access_policy.service_access_policy_table_json
 }
 
 # The execution role: what ECS needs to start the task (pull the image, write logs, read secrets),
 # on this service's own repository and log group only, not AmazonECSTaskExecutionRolePolicy's `*`.
 resource "aws_iam_role" "execution" {
-  name_prefix        = "${substr(local.full_name, 0, 25)}-execution-"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
-  tags               = var.tags
+  name_prefix          = "${substr(local.full_name, 0, 25)}-execution-"
+  assume_role_policy   = data.aws_iam_policy_document.ecs_tasks_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 data "aws_partition" "current" {}
@@ -99,26 +85,10 @@ resource "aws_iam_role_policy" "execution" {
   policy = data.aws_iam_policy_document.execution.json
 }
 
-data "aws_iam_policy_document" "read_secrets" {
-  count = length(var.secrets) > 0 ? 1 : 0
-
-  statement {
-    sid       = "ReadOwnSecrets"
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = distinct(values(var.secrets))
-  }
-
-  statement {
-    sid       = "DecryptOwnSecrets"
-    actions   = ["kms:Decrypt"]
-    resources = [var.secrets_kms_key_arn]
-  }
-}
-
 resource "aws_iam_role_policy" "read_secrets" {
   count = length(var.secrets) > 0 ? 1 : 0
 
   name   = "read-secrets"
   role   = aws_iam_role.execution.id
-  policy = data.aws_iam_policy_document.read_secrets[0].json
+  policy = module.access_policy.service_access_policy_secrets_json
 }

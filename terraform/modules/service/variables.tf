@@ -64,7 +64,7 @@ variable "environment" {
 }
 
 variable "secrets" {
-  description = "Environment variables read from Secrets Manager at start: name => secret ARN."
+  description = "Environment variables read from Secrets Manager at start: name => secret ARN, or ECS's reference to one version (`<ARN>::AWSPREVIOUS:`)."
   type        = map(string)
   default     = {}
 }
@@ -172,4 +172,10 @@ variable "tags" {
   description = "Tags for every resource."
   type        = map(string)
   default     = {}
+}
+
+variable "permissions_boundary_arn" {
+  description = "The permissions boundary every role of the service carries (its team's, made by the platform); null for none."
+  type        = string
+  default     = null
 }

@@ -27,8 +27,23 @@ locals {
     } : {},
     var.environment,
   )
-  secret_arns   = { for variable in var.secrets : variable => var.platform.secret_arns[variable] }
+  # A signing key's value before the last rotation is given too while the platform publishes it
+  # (accept_previous_secrets), so tokens signed before a rotation still verify.
+  previous_secret = {
+    SHOPSMART_CURSOR_SECRET      = "SHOPSMART_CURSOR_PREVIOUS_SECRET"
+    SHOPSMART_GUEST_TOKEN_SECRET = "SHOPSMART_GUEST_TOKEN_PREVIOUS_SECRET"
+  }
+  secret_arns = merge(
+    { for variable in var.secrets : variable => var.platform.secret_arns[variable] },
+    {
+      for variable in var.secrets : local.previous_secret[variable] => var.platform.secret_arns[local.previous_secret[variable]]
+      if contains(keys(local.previous_secret), variable) && contains(keys(var.platform.secret_arns), lookup(local.previous_secret, variable, ""))
+    },
+  )
   internal_port = lookup(var.platform.internal_ports, var.name, null)
+  # Every role the service has carries its team's boundary, without which its deploy role may not
+  # make one (modules/team_deploy_role/boundary.tf).
+  permissions_boundary_arn = lookup(var.platform.permissions_boundaries, var.name, null)
 }
 
 module "table" {
@@ -92,10 +107,11 @@ module "ecs_service" {
     max_capacity                 = var.capacity.max_tasks
     request_count_resource_label = "${var.platform.public_alb_arn_suffix}/${module.routes.alb_route_target_group_arn_suffixes["public"]}"
   }
-  desired_count        = var.capacity.min_tasks
-  rollback_alarm_names = module.monitoring.service_monitoring_rollback_alarm_names
-  log_kms_key_arn      = var.platform.observability_key_arn
-  tags                 = var.tags
+  desired_count            = var.capacity.min_tasks
+  rollback_alarm_names     = module.monitoring.service_monitoring_rollback_alarm_names
+  permissions_boundary_arn = local.permissions_boundary_arn
+  log_kms_key_arn          = var.platform.observability_key_arn
+  tags                     = var.tags
 }
 
 module "lambda_service" {
@@ -125,6 +141,8 @@ module "lambda_service" {
   egress_security_groups      = local.peer_egress
   load_balancer_target_groups = local.internal_port == null ? {} : { internal = module.routes.alb_route_target_group_arns["internal"] }
   schedules                   = var.schedules
+  rollback_alarm_names        = module.monitoring.service_monitoring_rollback_alarm_names
+  permissions_boundary_arn    = local.permissions_boundary_arn
 
   log_kms_key_arn = var.platform.observability_key_arn
   tags            = var.tags

@@ -27,3 +27,8 @@ output "shop_service_live_version" {
   description = "On Lambda, the published version the `live` alias points at; null on ECS."
   value       = try(module.lambda_service[0].lambda_live_version, null)
 }
+
+output "shop_service_lambda_release" {
+  description = "On Lambda, what the pipeline gives CodeDeploy to shift `live` to the published version (application, deployment group, pending, AppSpec); null on ECS."
+  value       = try(module.lambda_service[0].lambda_release, null)
+}

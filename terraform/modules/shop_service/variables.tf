@@ -40,6 +40,7 @@ variable "platform" {
     image_repositories          = map(string)
     secret_arns                 = map(string)
     identity                    = map(string)
+    permissions_boundaries      = optional(map(string), {})
   })
 
   validation {

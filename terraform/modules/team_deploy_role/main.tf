@@ -24,13 +24,19 @@ locals {
     alarms      = "arn:${local.partition}:cloudwatch:${local.region}:${local.account}:alarm:${local.full_name}-*"
     dashboard   = "arn:${local.partition}:cloudwatch::${local.account}:dashboard/${local.full_name}"
     function    = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.full_name}"
-    schedules   = "arn:${local.partition}:events:${local.region}:${local.account}:rule/${local.full_name}-*"
-    key_alias   = "arn:${local.partition}:kms:${local.region}:${local.account}:alias/dynamodb/${local.table}"
-    state       = "arn:${local.partition}:s3:::${var.state.bucket}/${var.state.key}"
-    bucket      = "arn:${local.partition}:s3:::${var.state.bucket}"
+    # Lambda mode's CodeDeploy application (named as the function) and its deployment groups.
+    deploy_app    = "arn:${local.partition}:codedeploy:${local.region}:${local.account}:application:${local.full_name}"
+    deploy_groups = "arn:${local.partition}:codedeploy:${local.region}:${local.account}:deploymentgroup:${local.full_name}/*"
+    deploy_config = "arn:${local.partition}:codedeploy:${local.region}:${local.account}:deploymentconfig:*"
+    schedules     = "arn:${local.partition}:events:${local.region}:${local.account}:rule/${local.full_name}-*"
+    key_alias     = "arn:${local.partition}:kms:${local.region}:${local.account}:alias/dynamodb/${local.table}"
+    state         = "arn:${local.partition}:s3:::${var.state.bucket}/${var.state.key}"
+    bucket        = "arn:${local.partition}:s3:::${var.state.bucket}"
   }
-  team_tag    = { test = "StringEquals", variable = "aws:ResourceTag/Team", values = [var.team] }
-  request_tag = { test = "StringEquals", variable = "aws:RequestTag/Team", values = [var.team] }
+  # The AWS managed policies a service's role may carry (the Lambda function's network and X-Ray).
+  attachable_policies = ["arn:${local.partition}:iam::aws:policy/service-role/*", "arn:${local.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"]
+  team_tag            = { test = "StringEquals", variable = "aws:ResourceTag/Team", values = [var.team] }
+  request_tag         = { test = "StringEquals", variable = "aws:RequestTag/Team", values = [var.team] }
 }
 
 resource "aws_iam_role" "this" {

@@ -12,3 +12,8 @@ output "team_deploy_role_policy" {
   description = "The deploy role's policy (JSON), as written to IAM."
   value       = data.aws_iam_policy_document.deploy.json
 }
+
+output "team_deploy_role_permissions_boundary_arn" {
+  description = "The permissions boundary every role of the service must carry: the deploy role creates roles and writes their policies only with it."
+  value       = aws_iam_policy.boundary.arn
+}

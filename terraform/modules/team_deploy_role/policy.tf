@@ -84,10 +84,8 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid = "OwnRoles"
     actions = [
-      "iam:CreateRole",
       "iam:DeleteRole",
       "iam:DeleteRolePolicy",
-      "iam:PutRolePolicy",
       "iam:TagRole",
       "iam:UntagRole",
       "iam:UpdateAssumeRolePolicy",
@@ -97,14 +95,43 @@ data "aws_iam_policy_document" "deploy" {
     resources = [local.arn.roles]
   }
 
+  # What gives a role permissions only for a role that carries the service's boundary (boundary.tf):
+  # whatever policy the team writes, the role can do no more than the boundary allows.
+  statement {
+    sid       = "OwnRolesOnlyWithinTheBoundary"
+    actions   = ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"]
+    resources = [local.arn.roles]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [aws_iam_policy.boundary.arn]
+    }
+  }
+
   statement {
     sid       = "OwnRolesAttachOnlyAwsServicePolicies"
-    actions   = ["iam:AttachRolePolicy", "iam:DetachRolePolicy"]
+    actions   = ["iam:AttachRolePolicy"]
     resources = [local.arn.roles]
     condition {
       test     = "ArnLike"
       variable = "iam:PolicyARN"
-      values   = ["arn:${local.partition}:iam::aws:policy/service-role/*", "arn:${local.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"]
+      values   = local.attachable_policies
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [aws_iam_policy.boundary.arn]
+    }
+  }
+
+  statement {
+    sid       = "OwnRolesDetachAwsServicePolicies"
+    actions   = ["iam:DetachRolePolicy"]
+    resources = [local.arn.roles]
+    condition {
+      test     = "ArnLike"
+      variable = "iam:PolicyARN"
+      values   = local.attachable_policies
     }
   }
 
@@ -115,7 +142,7 @@ data "aws_iam_policy_document" "deploy" {
     condition {
       test     = "StringEquals"
       variable = "iam:PassedToService"
-      values   = ["ecs-tasks.amazonaws.com", "lambda.amazonaws.com"]
+      values   = ["ecs-tasks.amazonaws.com", "lambda.amazonaws.com", "codedeploy.amazonaws.com"]
     }
   }
 
@@ -163,6 +190,33 @@ data "aws_iam_policy_document" "deploy" {
       local.arn.function, "${local.arn.function}:*",
       local.arn.schedules,
     ]
+  }
+
+  # Lambda mode: its own CodeDeploy application and deployment group (Terraform), and the
+  # deployment the pipeline starts after an apply to shift `live` (reusable-deploy.yml).
+  statement {
+    sid = "OwnCodeDeployApplicationAndReleases"
+    actions = [
+      "codedeploy:CreateApplication",
+      "codedeploy:CreateDeployment",
+      "codedeploy:CreateDeploymentGroup",
+      "codedeploy:DeleteApplication",
+      "codedeploy:DeleteDeploymentGroup",
+      "codedeploy:GetApplicationRevision",
+      "codedeploy:GetDeployment",
+      "codedeploy:RegisterApplicationRevision",
+      "codedeploy:StopDeployment",
+      "codedeploy:TagResource",
+      "codedeploy:UntagResource",
+      "codedeploy:UpdateDeploymentGroup",
+    ]
+    resources = [local.arn.deploy_app, local.arn.deploy_groups]
+  }
+
+  statement {
+    sid       = "ReadCodeDeployConfigurations"
+    actions   = ["codedeploy:GetDeploymentConfig"]
+    resources = [local.arn.deploy_config]
   }
 
   # Services that authorise by tags: a create must carry the team's tag, a change or deletion is

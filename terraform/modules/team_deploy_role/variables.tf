@@ -66,3 +66,8 @@ variable "platform" {
     http_api_arn                = optional(string)
   })
 }
+
+variable "permissions_boundary_name" {
+  description = "The name of the service's permissions boundary policy (the platform publishes its ARN to the service's root)."
+  type        = string
+}

@@ -17,3 +17,8 @@ output "alarm_names" {
   description = "The service's alarms by kind."
   value       = module.orders.shop_service_alarm_names
 }
+
+output "lambda_release" {
+  description = "On Lambda, the CodeDeploy deployment the pipeline starts after the apply (null on ECS): see terraform/modules/lambda_service."
+  value       = module.orders.shop_service_lambda_release
+}

@@ -141,3 +141,55 @@ run "an_image_tag_with_a_slash_is_refused" {
 
   expect_failures = [var.image_tag]
 }
+
+# During a rotation the platform also publishes each signing key's previous version; a service
+# that reads the key gets that too, in either compute mode, and nothing it does not read.
+run "during_a_rotation_a_service_also_gets_the_previous_key_it_reads" {
+  command = plan
+
+  variables {
+    secrets = ["SHOPSMART_GUEST_TOKEN_SECRET"]
+    platform = merge(var.platform, {
+      secret_arns = {
+        SHOPSMART_CURSOR_SECRET               = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cursor-AbCdEf"
+        SHOPSMART_CURSOR_PREVIOUS_SECRET      = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cursor-AbCdEf::AWSPREVIOUS:"
+        SHOPSMART_GUEST_TOKEN_SECRET          = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:guest-GhIjKl"
+        SHOPSMART_GUEST_TOKEN_PREVIOUS_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:guest-GhIjKl::AWSPREVIOUS:"
+        SHOPSMART_SERVICE_CLIENT_SECRET       = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:client-MnOpQr"
+      }
+    })
+  }
+
+  assert {
+    condition = local.secret_arns == {
+      SHOPSMART_GUEST_TOKEN_SECRET          = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:guest-GhIjKl"
+      SHOPSMART_GUEST_TOKEN_PREVIOUS_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:guest-GhIjKl::AWSPREVIOUS:"
+    }
+    error_message = "The service gets the previous guest-token key it reads, and not the cursor keys it does not."
+  }
+}
+
+run "on_lambda_the_function_is_given_the_previous_key_too" {
+  command = plan
+
+  variables {
+    secrets = ["SHOPSMART_GUEST_TOKEN_SECRET"]
+    platform = merge(var.platform, {
+      compute                = "lambda"
+      http_api_id            = "abc123"
+      http_api_execution_arn = "arn:aws:execute-api:eu-west-1:123456789012:abc123"
+      secret_arns = {
+        SHOPSMART_GUEST_TOKEN_SECRET          = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:guest-GhIjKl"
+        SHOPSMART_GUEST_TOKEN_PREVIOUS_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:guest-GhIjKl::AWSPREVIOUS:"
+      }
+    })
+  }
+
+  assert {
+    condition = jsondecode(module.lambda_service[0].lambda_secret_references) == {
+      SHOPSMART_GUEST_TOKEN_SECRET          = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:guest-GhIjKl"
+      SHOPSMART_GUEST_TOKEN_PREVIOUS_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:guest-GhIjKl::AWSPREVIOUS:"
+    }
+    error_message = "The handler reads the previous guest-token key (its AWSPREVIOUS version) as well as the current one."
+  }
+}
