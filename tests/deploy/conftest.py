@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -25,6 +25,7 @@ from deploy_harness import (
     plan_everything,
     result_of,
 )
+from deployed_functions import register_function_images
 
 
 @pytest.fixture(scope="session")
@@ -66,3 +67,29 @@ def shop(planned: dict[str, Future[Planned]]) -> Deployment:
     deployment = result_of(planned, "ecs").deployment
     deployment.apply_service_roots()
     return deployment
+
+
+@pytest.fixture(scope="session")
+def lambda_shop(planned: dict[str, Future[Planned]]) -> Deployment:
+    """The Lambda deployment, on its own emulator (the `planned` one, apart from the ECS shop):
+    each function's image registered in ECR as a release would push it, then every service root
+    applied from the plan test_deploy_plan checked. test_deploy_teardown_lambda.py destroys it."""
+    done = result_of(planned, "lambda")
+    register_function_images(done.deployment, done.plans)
+    done.deployment.apply_service_roots()
+    return done.deployment
+
+
+@pytest.fixture(scope="session")
+def tier_report(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Writes text to the terminal as the tier runs, whether or not a test fails."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+
+    def write(text: str) -> None:
+        if reporter is not None and capture is not None:
+            with capture.global_and_fixture_disabled():
+                reporter.ensure_newline()
+                reporter.write_line(text)
+
+    return write
