@@ -666,3 +666,14 @@ def deployed_functions(deployment: Deployment, work_dir: Path) -> Iterator[Deplo
             user_pool_id=user_pool_id,
             web_client_id=deployment.outputs(PLATFORM)["web_config"]["client_id"],
         )
+
+
+def remove_function_images(deployment: Deployment) -> None:
+    """Delete the images `register_function_images` pushed: the platform's repositories keep their
+    images (no force_delete, an image is a release), so a repository holding one is not destroyed."""
+    ecr = deployment.client("ecr")
+    for repository in ecr.describe_repositories()["repositories"]:
+        name = repository["repositoryName"]
+        images = ecr.list_images(repositoryName=name)["imageIds"]
+        if images:
+            ecr.batch_delete_image(repositoryName=name, imageIds=images)
