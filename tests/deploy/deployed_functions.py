@@ -29,7 +29,6 @@ import base64
 import importlib.util
 import json
 import os
-import queue
 import re
 import secrets
 import subprocess
@@ -39,8 +38,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -61,6 +59,7 @@ from werkzeug.wrappers import Request, Response
 
 from devstack import free_port
 from devstack.ports import LOCALHOST
+from test_kit.lambda_runtime import RuntimeApi
 
 
 def _images_tier() -> Any:
@@ -75,7 +74,6 @@ def _images_tier() -> Any:
 
 
 IMAGES = _images_tier()
-RUNTIME_API = "/2018-06-01/runtime"
 # Lambda's init phase may take 10 s; a cold start on this busy 2-core machine is given longer.
 INIT_ALLOWANCE_SECONDS = 60.0
 INTERNAL_SCOPE = "shopsmart/internal"
@@ -187,118 +185,6 @@ def image_of(deployment: Deployment, configuration: FunctionConfiguration) -> st
     return json.loads(image["imageManifest"])["config"]["digest"].removeprefix("sha256:")
 
 
-@dataclass
-class Invocation:
-    """One event handed to the runtime, and what the runtime answered (`response`, `error` or
-    `init error`)."""
-
-    request_id: str
-    event: dict[str, Any]
-    deadline_ms: int
-    answered: threading.Event = field(default_factory=threading.Event)
-    outcome: tuple[str, Any] | None = None
-
-
-class RuntimeApi(ThreadingHTTPServer):
-    """The Lambda Runtime API of one execution environment, as Lambda serves it to the runtime
-    interface client: `GET …/invocation/next` waits for the next event; the client posts the
-    handler's result to `…/invocation/<id>/response` or `…/error`, or `…/init/error` when the
-    handler could not be loaded."""
-
-    daemon_threads = True
-
-    def __init__(self, function_arn: str) -> None:
-        super().__init__((LOCALHOST, free_port()), _RuntimeApiHandler)
-        self.function_arn = function_arn
-        self.pending: queue.Queue[Invocation] = queue.Queue()
-        self.handed_out: dict[str, Invocation] = {}
-        self.closing = threading.Event()
-        self._one_at_a_time = threading.Lock()
-
-    def invoke(self, event: dict[str, Any], timeout_seconds: float) -> tuple[str, Any]:
-        """Hand the event to the runtime and wait for its answer (the function's timeout, plus
-        the init allowance for a cold start)."""
-        with self._one_at_a_time:
-            invocation = Invocation(str(uuid.uuid4()), event, int((time.time() + timeout_seconds) * 1000))
-            self.pending.put(invocation)
-            if not invocation.answered.wait(timeout_seconds + INIT_ALLOWANCE_SECONDS):
-                raise AssertionError(f"{self.function_arn} did not answer within {timeout_seconds:.0f} s")
-            assert invocation.outcome is not None
-            return invocation.outcome
-
-    def answer(self, request_id: str | None, kind: str, body: bytes) -> None:
-        """Record what the runtime posted; an init error fails every invocation handed out."""
-        outcome = (kind, json.loads(body or b"null"))
-        waiting = [self.handed_out.pop(request_id)] if request_id else list(self.handed_out.values())
-        for invocation in waiting:
-            invocation.outcome = outcome
-            invocation.answered.set()
-
-    def __enter__(self) -> RuntimeApi:
-        threading.Thread(target=self.serve_forever, name="runtime-api", daemon=True).start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.closing.set()
-        self.shutdown()
-        self.server_close()
-
-
-class _RuntimeApiHandler(BaseHTTPRequestHandler):
-    server: RuntimeApi
-
-    def do_GET(self) -> None:
-        if self.path != f"{RUNTIME_API}/invocation/next":
-            self._reply(404, {"errorMessage": f"no route {self.path}"})
-            return
-        # The client's long poll: it waits here until there is an event (or the harness closes).
-        while not self.server.closing.is_set():
-            try:
-                invocation = self.server.pending.get(timeout=1.0)
-            except queue.Empty:
-                continue
-            self.server.handed_out[invocation.request_id] = invocation
-            self._reply(
-                200,
-                invocation.event,
-                {
-                    "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
-                    "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms),
-                    "Lambda-Runtime-Invoked-Function-Arn": self.server.function_arn,
-                    "Lambda-Runtime-Trace-Id": "Root=1-00000000-000000000000000000000000;Sampled=0",
-                },
-            )
-            return
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        answered = re.fullmatch(rf"{RUNTIME_API}/invocation/([^/]+)/(response|error)", self.path)
-        if answered:
-            if answered[1] not in self.server.handed_out:
-                self._reply(400, {"errorMessage": f"unknown request {answered[1]}"})
-                return
-            self.server.answer(answered[1], answered[2], body)
-        elif self.path == f"{RUNTIME_API}/init/error":
-            self.server.answer(None, "init error", body)
-        else:
-            self._reply(404, {"errorMessage": f"no route {self.path}"})
-            return
-        self._reply(202, {"status": "OK"})
-
-    def _reply(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the invocations' outcomes are what the tests report."""
-
-
 def lambda_variables(configuration: FunctionConfiguration, handler: str) -> dict[str, str]:
     """What Lambda itself sets in an execution environment, from the function's configuration."""
     return {
@@ -324,7 +210,7 @@ class FunctionEnvironment:
     container: str
 
     def invoke(self, event: dict[str, Any]) -> tuple[str, Any]:
-        return self.runtime_api.invoke(event, self.configuration.timeout_seconds)
+        return self.runtime_api.invoke(event, self.configuration.timeout_seconds, INIT_ALLOWANCE_SECONDS)
 
     def logs(self) -> str:
         return IMAGES.Podman().logs(self.container)
