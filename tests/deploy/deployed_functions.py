@@ -76,7 +76,6 @@ def _images_tier() -> Any:
 IMAGES = _images_tier()
 # Lambda's init phase may take 10 s; a cold start on this busy 2-core machine is given longer.
 INIT_ALLOWANCE_SECONDS = 60.0
-INTERNAL_SCOPE = "shopsmart/internal"
 COMMAND_EVENT_KEY = "shopsmart_command"  # docker/lambda/lambda_handler.py's scheduled commands
 SOURCE_IP = "203.0.113.7"  # a documentation address: the shopper as API Gateway sees them
 
@@ -110,14 +109,15 @@ def function_configuration(deployment: Deployment, alias_arn: str) -> FunctionCo
     *_, region, _, _, name, alias = alias_arn.split(":")
     functions = deployment.client("lambda")
     version = functions.get_alias(FunctionName=name, Name=alias)["FunctionVersion"]
-    configuration = functions.get_function(FunctionName=name, Qualifier=version)["Configuration"]
+    function = functions.get_function(FunctionName=name, Qualifier=version)
+    configuration = function["Configuration"]
     image_config = configuration.get("ImageConfigResponse", {}).get("ImageConfig", {})
     return FunctionConfiguration(
         name=name,
         alias_arn=alias_arn,
         version=version,
         region=region,
-        image_uri=functions.get_function(FunctionName=name, Qualifier=version)["Code"]["ImageUri"],
+        image_uri=function["Code"]["ImageUri"],
         code_sha256=configuration["CodeSha256"],
         # Lambda answers an unset ImageConfig with empty lists: the image's own then apply.
         entry_point=image_config.get("EntryPoint") or None,
@@ -300,11 +300,11 @@ class Route:
         path = re.sub(r"\\\{(\w+)\\\+\\\}", r"(?P<\1>.+)", path)
         return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", path))
 
-    def specificity(self) -> tuple[int, int, int]:
+    def specificity(self) -> tuple[bool, bool, int, bool]:
         """API Gateway's choice among matching routes: $default last, then a greedy path variable
         after every other path, longer literal paths first, a method before ANY."""
         literal = re.sub(r"\{[^}]+\}", "", self.key)
-        return (self.key == "$default", "+}" in self.key, -len(literal) + (self.method == "ANY"))
+        return (self.key == "$default", "+}" in self.key, -len(literal), self.method == "ANY")
 
 
 def http_api_routes(deployment: Deployment, api_id: str) -> list[Route]:

@@ -9,9 +9,12 @@ The applied deployment is conftest's `lambda_shop`; test_deploy_teardown_lambda.
 
 from __future__ import annotations
 
+import base64
+import json
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import jwt
 import pytest
@@ -20,6 +23,8 @@ from deployed_functions import (
     COMMAND_EVENT_KEY,
     IMAGES,
     DeployedFunctions,
+    HttpApi,
+    Route,
     deployed_functions,
 )
 from deployed_wiring import (
@@ -144,3 +149,76 @@ def test_a_shopper_of_the_user_pool_buys_through_the_http_apis_routes(functions:
         token,
         tokens["AccessToken"],
     )
+
+
+class _RecordingFunction:
+    """Stands for a function's execution environment: keeps the events, answers as told."""
+
+    def __init__(self, outcome: tuple[str, Any]) -> None:
+        self.outcome = outcome
+        self.events: list[dict[str, Any]] = []
+
+    def invoke(self, event: dict[str, Any]) -> tuple[str, Any]:
+        self.events.append(event)
+        return self.outcome
+
+
+def test_a_request_takes_the_route_api_gateway_would_choose() -> None:
+    routes = sorted(
+        [
+            Route("$default", "web"),
+            Route("ANY /products/{proxy+}", "greedy"),
+            Route("GET /products/{product_id}", "one"),
+            Route("ANY /products", "exact"),
+        ],
+        key=Route.specificity,
+    )
+    api = HttpApi("api", "api.example.com", routes, {})
+    chosen = {
+        (method, path): api.route_for(method, path)
+        for method, path in [
+            ("GET", "/products"),
+            ("GET", "/products/p-1"),
+            ("POST", "/products/p-1"),
+            ("GET", "/products/p-1/stock"),
+            ("GET", "/cart"),
+        ]
+    }
+    assert {key: (found[0].function, found[1]) for key, found in chosen.items() if found} == {
+        ("GET", "/products"): ("exact", {}),
+        ("GET", "/products/p-1"): ("one", {"product_id": "p-1"}),
+        ("POST", "/products/p-1"): ("greedy", {"proxy": "p-1"}),
+        ("GET", "/products/p-1/stock"): ("greedy", {"proxy": "p-1/stock"}),
+        ("GET", "/cart"): ("web", {}),
+    }
+
+
+def test_the_http_api_sends_a_payload_2_event_and_answers_with_the_functions_result() -> None:
+    body = base64.b64encode(b'{"items": []}').decode()
+    result = {"statusCode": 201, "headers": {"ETag": '"7"'}, "body": body, "isBase64Encoded": True}
+    function = _RecordingFunction(("response", result))
+    alias = "arn:aws:lambda:eu-west-1:123456789012:function:shopsmart-production-cart:live"
+    api = HttpApi("api", "api.example.com", [Route("ANY /cart/{proxy+}", alias)], {alias: function})
+
+    answer = api.request(
+        "POST",
+        "/cart/items",
+        params={"a": "x y", "b": ["1", "2"]},
+        json={"q": 1},
+        headers={"X-Guest-Token": "g"},
+    )
+    assert answer.status_code == 201 and answer.json() == {"items": []} and answer.headers["etag"] == '"7"'
+    (event,) = function.events
+    assert event["version"] == "2.0" and event["routeKey"] == "ANY /cart/{proxy+}"
+    assert event["rawPath"] == "/cart/items" and event["rawQueryString"] == "a=x+y&b=1&b=2"
+    assert event["queryStringParameters"] == {"a": "x y", "b": "1,2"}
+    assert event["pathParameters"] == {"proxy": "items"}
+    assert event["headers"]["x-guest-token"] == "g" and event["headers"]["host"] == "api.example.com"
+    assert json.loads(event["body"]) == {"q": 1} and event["isBase64Encoded"] is False
+    assert event["requestContext"]["http"]["method"] == "POST"
+    assert event["requestContext"]["accountId"] == "123456789012"
+
+    # No route: API Gateway's own 404; a function error: its 500, never the function's output.
+    assert api.request("GET", "/orders").status_code == 404
+    function.outcome = ("error", {"errorType": "KeyError"})
+    assert api.request("GET", "/cart/items").status_code == 500
