@@ -25,7 +25,7 @@ from deploy_harness import (
     plan_everything,
     result_of,
 )
-from deployed_functions import register_function_images
+from deployed_functions import ServiceRootsDestroy, register_function_images
 
 
 @pytest.fixture(scope="session")
@@ -93,3 +93,14 @@ def tier_report(request: pytest.FixtureRequest) -> Callable[[str], None]:
                 reporter.write_line(text)
 
     return write
+
+
+@pytest.fixture(scope="session")
+def lambda_service_roots_destroy(lambda_shop: Deployment) -> Iterator[ServiceRootsDestroy]:
+    """The Lambda service roots' destroy: the Lambda rehearsal starts it once its journey is done
+    (no later test reads what they made: the release tests read the Lambda plans and platform), so
+    it runs beside the ECS tests; test_deploy_teardown_lambda.py waits for it. Never left running
+    past the session."""
+    destroy = ServiceRootsDestroy(lambda_shop)
+    yield destroy
+    destroy.wait()

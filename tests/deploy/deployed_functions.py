@@ -37,6 +37,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -563,3 +564,26 @@ def remove_function_images(deployment: Deployment) -> None:
         images = ecr.list_images(repositoryName=name)["imageIds"]
         if images:
             ecr.batch_delete_image(repositoryName=name, imageIds=images)
+
+
+class ServiceRootsDestroy:
+    """The destroy of a deployment's service roots, started in the background by the first test that
+    no longer needs them and awaited by the teardown, so that it overlaps the tier's other tests."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        self._deployment = deployment
+        self._pool = ThreadPoolExecutor(max_workers=len(SERVICE_ROOTS))
+        self._destroys: list[Future[Any]] = []
+
+    def start(self) -> None:
+        if not self._destroys:
+            self._destroys = [self._pool.submit(self._deployment.destroy, root) for root in SERVICE_ROOTS]
+
+    def wait(self) -> None:
+        """Start it if no one has, and wait for every root's destroy (a failure is raised here)."""
+        self.start()
+        try:
+            for destroy in self._destroys:
+                destroy.result()
+        finally:
+            self._pool.shutdown()

@@ -25,6 +25,7 @@ from deployed_functions import (
     DeployedFunctions,
     HttpApi,
     Route,
+    ServiceRootsDestroy,
     deployed_functions,
 )
 from deployed_wiring import (
@@ -52,10 +53,14 @@ PUBLIC_PATHS = {
 
 @pytest.fixture(scope="module")
 def functions(
-    lambda_shop: Deployment, tmp_path_factory: pytest.TempPathFactory, tier_report: Callable[[str], None]
+    lambda_shop: Deployment,
+    lambda_service_roots_destroy: ServiceRootsDestroy,
+    tmp_path_factory: pytest.TempPathFactory,
+    tier_report: Callable[[str], None],
 ) -> Iterator[DeployedFunctions]:
     """products, cart and orders started from their functions' configurations, the catalogue
-    seeded by a one-off invocation of the products function; the overrides are printed."""
+    seeded by a one-off invocation of the products function; the overrides are printed. Once the
+    module is done, the service roots' destroy starts in the background."""
     with deployed_functions(lambda_shop, tmp_path_factory.mktemp("lambda-functions")) as running:
         tier_report(running.describe())
         seeded = running.functions["products"].invoke({COMMAND_EVENT_KEY: "seed"})
@@ -64,6 +69,7 @@ def functions(
             running.functions["products"].logs(),
         )
         yield running
+    lambda_service_roots_destroy.start()
 
 
 def test_each_function_runs_the_image_its_configuration_names_with_its_own_environment(

@@ -3,15 +3,15 @@ every root leaves nothing on its emulator."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
-from deploy_harness import PLATFORM, ROOTS, SERVICE_ROOTS, Deployment
-from deployed_functions import remove_function_images
+from deploy_harness import PLATFORM, ROOTS, Deployment
+from deployed_functions import ServiceRootsDestroy, remove_function_images
 
 
-def test_destroying_every_root_of_the_lambda_deployment_leaves_nothing(lambda_shop: Deployment) -> None:
-    with ThreadPoolExecutor(max_workers=len(SERVICE_ROOTS)) as pool:
-        list(pool.map(lambda_shop.destroy, SERVICE_ROOTS))
+def test_destroying_every_root_of_the_lambda_deployment_leaves_nothing(
+    lambda_shop: Deployment, lambda_service_roots_destroy: ServiceRootsDestroy
+) -> None:
+    # The service roots' destroy began when the Lambda rehearsal was done (conftest).
+    lambda_service_roots_destroy.wait()
     assert lambda_shop.client("lambda").list_functions()["Functions"] == []
     remove_function_images(lambda_shop)
     lambda_shop.destroy(PLATFORM)
