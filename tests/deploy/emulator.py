@@ -12,7 +12,11 @@ answer as AWS does. Cognito's OAuth2 token endpoint lives on the user pool's hos
 which moto's server cannot serve, so this module gives moto's Cognito the client-credentials grant
 as one more JSON action (`ClientCredentialsToken`), which the rehearsal's token endpoint forwards to
 (`deployed_wiring.py`): the access token is signed with moto's own Cognito key and shaped as
-Cognito's. It patches moto only
+Cognito's. moto's Lambda accepts a configuration naming a variable Lambda reserves (AWS_REGION…),
+which Lambda refuses, and finds an image function's ImageUri in ECR only when told to, and then
+not in a repository whose name has a slash; this module refuses the first as Lambda does and
+always looks the image up, so the Lambda rehearsal (`deployed_functions.py`) runs what ECR holds.
+It patches moto only
 in the process that runs it (the tier starts it as `python emulator.py -H HOST -p PORT`); nothing
 in the product imports it.
 """

@@ -16,9 +16,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import boto3
 import jwt
 import pytest
-from deploy_harness import Deployment
+from botocore.exceptions import ClientError
+from deploy_harness import BOTO_CREDENTIALS, REGION, Deployment, Emulator
 from deployed_functions import (
     COMMAND_EVENT_KEY,
     IMAGES,
@@ -228,3 +230,77 @@ def test_the_http_api_sends_a_payload_2_event_and_answers_with_the_functions_res
     assert api.request("GET", "/orders").status_code == 404
     function.outcome = ("error", {"errorType": "KeyError"})
     assert api.request("GET", "/cart/items").status_code == 500
+
+
+@pytest.fixture(scope="module")
+def bare_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    server = Emulator(log_path=tmp_path_factory.mktemp("lambda-emulator") / "emulator.log")
+    server.start()
+    yield server
+    # Nothing of it is kept: a kill spares the tier moto's slow shutdown on a busy machine.
+    server.kill()
+
+
+def test_the_emulator_refuses_what_lambda_refuses_and_finds_a_functions_image_in_ecr(
+    bare_emulator: Emulator,
+) -> None:
+    def client(service: str) -> Any:
+        return boto3.client(
+            service, endpoint_url=bare_emulator.endpoint_url, region_name=REGION, **BOTO_CREDENTIALS
+        )
+
+    role = client("iam").create_role(
+        RoleName="probe-fn",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    repository = client("ecr").create_repository(repositoryName="shopsmart/probe")["repository"][
+        "repositoryUri"
+    ]
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": 7,
+                "digest": "sha256:" + "c" * 64,
+            },
+            "layers": [],
+        }
+    )
+    pushed = client("ecr").put_image(
+        repositoryName="shopsmart/probe", imageManifest=manifest, imageTag="1-lambda"
+    )
+    functions = client("lambda")
+
+    def create(image_uri: str, variables: dict[str, str]) -> dict[str, Any]:
+        return functions.create_function(
+            FunctionName=f"probe-{uuid.uuid4().hex[:8]}",
+            PackageType="Image",
+            Code={"ImageUri": image_uri},
+            Role=role,
+            Environment={"Variables": variables},
+        )
+
+    with pytest.raises(ClientError, match="Reserved keys used in this request: AWS_REGION") as refused:
+        create(f"{repository}:1-lambda", {"AWS_REGION": REGION, "SHOPSMART_LOG_LEVEL": "INFO"})
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    with pytest.raises(ClientError, match="does not exist"):
+        create(f"{repository}:2-lambda", {})
+    created = create(f"{repository}:1-lambda", {"SHOPSMART_LOG_LEVEL": "INFO"})
+    assert "sha256:" + created["CodeSha256"] == pushed["image"]["imageId"]["imageDigest"]
+    with pytest.raises(ClientError, match="AWS_LAMBDA_FUNCTION_NAME"):
+        functions.update_function_configuration(
+            FunctionName=created["FunctionName"], Environment={"Variables": {"AWS_LAMBDA_FUNCTION_NAME": "x"}}
+        )
