@@ -104,3 +104,13 @@ def lambda_service_roots_destroy(lambda_shop: Deployment) -> Iterator[ServiceRoo
     destroy = ServiceRootsDestroy(lambda_shop)
     yield destroy
     destroy.wait()
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """An empty emulator of the module's own, for tests of the harness's and emulator's parts."""
+    server = Emulator(log_path=tmp_path_factory.mktemp("parts-emulator") / "emulator.log")
+    server.start()
+    yield server
+    # Nothing of it is kept: a kill spares the tier moto's slow shutdown on a busy machine.
+    server.kill()

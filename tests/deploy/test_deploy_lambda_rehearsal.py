@@ -232,21 +232,12 @@ def test_the_http_api_sends_a_payload_2_event_and_answers_with_the_functions_res
     assert api.request("GET", "/cart/items").status_code == 500
 
 
-@pytest.fixture(scope="module")
-def bare_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    server = Emulator(log_path=tmp_path_factory.mktemp("lambda-emulator") / "emulator.log")
-    server.start()
-    yield server
-    # Nothing of it is kept: a kill spares the tier moto's slow shutdown on a busy machine.
-    server.kill()
-
-
 def test_the_emulator_refuses_what_lambda_refuses_and_finds_a_functions_image_in_ecr(
-    bare_emulator: Emulator,
+    emulator: Emulator,
 ) -> None:
     def client(service: str) -> Any:
         return boto3.client(
-            service, endpoint_url=bare_emulator.endpoint_url, region_name=REGION, **BOTO_CREDENTIALS
+            service, endpoint_url=emulator.endpoint_url, region_name=REGION, **BOTO_CREDENTIALS
         )
 
     role = client("iam").create_role(
