@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -27,6 +27,7 @@ from deploy_harness import (
     plan_everything,
     result_of,
 )
+from deployed_functions import ServiceRootsDestroy, register_function_images
 from deployed_wiring import LOCAL_IMAGE, SHOP_SERVICES, WEB_REPOSITORY, TaskImages
 from podman_kit import Podman, current_images, image_builds, remove_leftovers_of_dead_runs
 
@@ -93,9 +94,47 @@ def task_images(request: pytest.FixtureRequest) -> Iterator[Future[TaskImages] |
 
 @pytest.fixture(scope="session")
 def lambda_shop(planned: dict[str, Future[Planned]]) -> Deployment:
-    """The Lambda deployment with every service root applied from the plan test_deploy_plan checked
-    (its own emulator, apart from the ECS `shop`). test_deploy_lambda_traffic.py releases cart on it
-    and, last, destroys the service roots."""
-    deployment = result_of(planned, "lambda").deployment
-    deployment.apply_service_roots()
-    return deployment
+    """The Lambda deployment, on its own emulator (the `planned` one, apart from the ECS shop):
+    each function's image registered in ECR as a release would push it, then every service root
+    applied from the plan test_deploy_plan checked. The Lambda rehearsal runs it, then
+    test_deploy_lambda_traffic.py releases cart on it; test_deploy_teardown_lambda.py destroys it."""
+    done = result_of(planned, "lambda")
+    register_function_images(done.deployment, done.plans)
+    done.deployment.apply_service_roots()
+    return done.deployment
+
+
+@pytest.fixture(scope="session")
+def tier_report(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Writes text to the terminal as the tier runs, whether or not a test fails."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+
+    def write(text: str) -> None:
+        if reporter is not None and capture is not None:
+            with capture.global_and_fixture_disabled():
+                reporter.ensure_newline()
+                reporter.write_line(text)
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def lambda_service_roots_destroy(lambda_shop: Deployment) -> Iterator[ServiceRootsDestroy]:
+    """The Lambda service roots' destroy: test_deploy_lambda_traffic.py starts it once its release
+    tests are done (no later test reads what the roots made: the release tests read the Lambda plans
+    and platform), so it runs beside the ECS tests; test_deploy_teardown_lambda.py waits for it.
+    Never left running past the session."""
+    destroy = ServiceRootsDestroy(lambda_shop)
+    yield destroy
+    destroy.wait()
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """An empty emulator of the module's own, for tests of the harness's and emulator's parts."""
+    server = Emulator(log_path=tmp_path_factory.mktemp("parts-emulator") / "emulator.log")
+    server.start()
+    yield server
+    # Nothing of it is kept: a kill spares the tier moto's slow shutdown on a busy machine.
+    server.kill()

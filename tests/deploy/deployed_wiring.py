@@ -38,13 +38,17 @@ import subprocess
 import sys
 import tempfile
 import threading
+import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
+import jwt
 import requests
 from deploy_harness import BOTO_CREDENTIALS, Deployment
 from podman_kit import HOST_LOOPBACK, NETWORK, RUN_LABEL, BuiltImage, Podman
@@ -87,8 +91,10 @@ def local_overrides(
     internal_urls: Mapping[str, str],
     local_images: Mapping[str, str] | None = None,
     published_ports: Mapping[str, int] | None = None,
+    compute: str = "ecs",
 ) -> dict[str, Override]:
-    """THE list of what the rehearsal changes in each task definition, and why; nothing else is.
+    """THE list of what the rehearsal changes in each task definition (or, with compute "lambda",
+    each function's configuration), and why; nothing else is.
 
     Keys naming a variable set it (`AWS_*`, added to every task) or replace the value the task
     definition gives (`SHOPSMART_*`, only where the definition has it); keys that are a URL replace
@@ -97,7 +103,7 @@ def local_overrides(
     task's container sees them (the host's loopback is slirp's HOST_LOOPBACK there).
     """
     ports = ", ".join(f"{task} on 127.0.0.1:{port}" for task, port in (published_ports or {}).items())
-    return {
+    overrides = {
         **{
             registered: Override(
                 local, "the image `make images` built from this checkout; nothing here pulls from ECR"
@@ -133,9 +139,37 @@ def local_overrides(
             f"here each container has a network namespace of its own and reaches the host at {HOST_LOOPBACK}",
         ),
     }
+    if compute == "ecs":
+        return overrides
+    # Lambda mode (deployed_functions.py): each function runs in a container of its image, which
+    # reaches this machine at emulator_url's host; nothing listens, so there is no `network` entry.
+    del overrides["network"]
+    credentials = (
+        "Lambda gives a function its role's credentials in these variables; the emulator takes dummies"
+    )
+    return {
+        **overrides,
+        "AWS_ACCESS_KEY_ID": Override(BOTO_CREDENTIALS["aws_access_key_id"], credentials),
+        "AWS_SESSION_TOKEN": Override("deploy-tier", "as AWS_ACCESS_KEY_ID"),
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": Override(
+            emulator_url, "the handler reads its secrets at run time from Secrets Manager, the emulator's"
+        ),
+        **{
+            internal: Override(
+                local,
+                "the internal load balancer's listener, followed to the function alias its target "
+                "group holds; the harness gives it the ALB's event",
+            )
+            for internal, local in internal_urls.items()
+        },
+        "AWS_LAMBDA_RUNTIME_API": Override(
+            f"{urlsplit(emulator_url).hostname}:<a port for each function>",
+            "Lambda serves each execution environment's Runtime API itself; here the harness does",
+        ),
+    }
 
 
-def _values(deployment: Deployment) -> dict[str, Any]:
+def platform_values(deployment: Deployment) -> dict[str, Any]:
     return json.loads(deployment.client("ssm").get_parameter(Name=PLATFORM_PARAMETER)["Parameter"]["Value"])
 
 
@@ -420,6 +454,100 @@ class TaskContainer:
         return f"http://{LOCALHOST}:{self.host_port}"
 
 
+class Entrance(Protocol):
+    """Where the shop's public traffic enters: the load balancer's rules or the HTTP API's routes."""
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response: ...
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """What a shopper's journey bought: the product as listed before, and the confirmed order."""
+
+    product: dict[str, Any]
+    order: dict[str, Any]
+
+
+def shopper_buys(public: Entrance, tokens: Mapping[str, str], web_client_id: str) -> Purchase:
+    """A signed-in shopper's journey through the public entrance: browse a category, add two of a
+    product to the cart, view it, check out at its version; the order is CONFIRMED at the
+    catalogue's price, readable with the ID token too, the stock went down by two and the cart is
+    empty. The public entrance answers /internal/* with 404, never a service."""
+    claims = jwt.decode(tokens["AccessToken"], options={"verify_signature": False})
+    assert claims["token_use"] == "access" and claims["client_id"] == web_client_id
+    shopper = {"Authorization": f"Bearer {tokens['AccessToken']}"}
+
+    category = public.request("GET", "/categories").json()["items"][0]["name"]
+    page = public.request("GET", "/products", params={"category": category, "limit": 20})
+    assert page.status_code == 200, page.text
+    product = next(item for item in page.json()["items"] if item["inventory_count"] >= 2)
+    added = public.request(
+        "POST", "/cart/items", json={"product_id": product["product_id"], "quantity": 2}, headers=shopper
+    )
+    assert added.status_code in (200, 201), added.text
+    seen = public.request("GET", "/cart", headers=shopper).json()
+    assert [line["product_id"] for line in seen["items"]] == [product["product_id"]]
+    checkout = public.request(
+        "POST",
+        "/orders",
+        json={"cart_version": seen["version"]},
+        headers={**shopper, "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert checkout.status_code == 201, checkout.text
+    order = checkout.json()
+    assert order["status"] == "CONFIRMED"
+    assert Decimal(order["total_price"]) == 2 * Decimal(product["price"])
+
+    # The ID token is a user's credential too (its audience is the web client).
+    by_id_token = public.request(
+        "GET", f"/orders/{order['order_id']}", headers={"Authorization": f"Bearer {tokens['IdToken']}"}
+    )
+    assert by_id_token.status_code == 200 and by_id_token.json()["status"] == "CONFIRMED", by_id_token.text
+    after = public.request("GET", f"/products/{product['product_id']}").json()
+    assert after["inventory_count"] == product["inventory_count"] - 2
+    assert public.request("GET", "/cart", headers=shopper).json()["items"] == []
+    assert public.request("GET", f"/internal/v1/reservations/{order['order_id']}").status_code == 404
+    return Purchase(product, order)
+
+
+def reservation_read_inside(products_url: str, order_id: str, token: str, shopper_token: str) -> None:
+    """The services' Cognito-shaped token (`client_id` the services' client, no `aud`) reads the
+    order's reservation, COMMITTED, from products' internal address; a shopper's token may not."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["token_use"] == "access" and "aud" not in claims, claims
+    reservation = f"{products_url}/internal/v1/reservations/{order_id}"
+    read = requests.get(reservation, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
+    assert read.status_code == 200 and read.json()["status"] == "COMMITTED", read.text
+    refused = requests.get(reservation, headers={"Authorization": f"Bearer {shopper_token}"}, timeout=TIMEOUT)
+    assert refused.status_code == 403, refused.text
+
+
+def sign_in(
+    deployment: Deployment, user_pool_id: str, client_id: str, email: str, password: str
+) -> dict[str, str]:
+    """A new shopper of the user pool signs in through the web client with the flow it allows
+    (SRP); Cognito's tokens."""
+    cognito = deployment.client("cognito-idp")
+    cognito.admin_create_user(UserPoolId=user_pool_id, Username=email, MessageAction="SUPPRESS")
+    cognito.admin_set_user_password(
+        UserPoolId=user_pool_id, Username=email, Password=password, Permanent=True
+    )
+    return srp_sign_in(cognito, user_pool_id, client_id, email, password)
+
+
+def service_token(deployment: Deployment, token_url: str, client_id: str, secret_arn: str) -> str:
+    """A token of the services' client from the token endpoint, with the secret the services get."""
+    secret = resolve_secret(deployment, secret_arn)
+    answer = requests.post(
+        token_url,
+        data={"grant_type": "client_credentials", "scope": "shopsmart/internal"},
+        headers={"Authorization": basic_authorization(client_id, secret)},
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["access_token"]
+
+
 @dataclass
 class DeployedShop:
     """The shop as ECS would run it from what the roots registered, on this machine."""
@@ -447,28 +575,18 @@ class DeployedShop:
         return answer.json()
 
     def sign_in(self, email: str, password: str) -> dict[str, str]:
-        """A shopper of the user pool signs in through the web client (the one `/config.json`
-        names) with the flow it allows; Cognito's tokens."""
-        cognito = self.deployment.client("cognito-idp")
-        cognito.admin_create_user(UserPoolId=self.user_pool_id, Username=email, MessageAction="SUPPRESS")
-        cognito.admin_set_user_password(
-            UserPoolId=self.user_pool_id, Username=email, Password=password, Permanent=True
-        )
-        return srp_sign_in(cognito, self.user_pool_id, self.web_config()["client_id"], email, password)
+        """A shopper of the user pool signs in through the web client; Cognito's tokens."""
+        return sign_in(self.deployment, self.user_pool_id, self.web_config()["client_id"], email, password)
 
     def service_token(self) -> str:
         """A token of the services' client from the token endpoint, with the secret its tasks get."""
         orders = self.definitions["orders"]
-        client_id = orders.environment["SHOPSMART_SERVICE_CLIENT_ID"]
-        secret = resolve_secret(self.deployment, orders.secrets["SHOPSMART_SERVICE_CLIENT_SECRET"])
-        answer = requests.post(
+        return service_token(
+            self.deployment,
             self.token_endpoint.url,
-            data={"grant_type": "client_credentials", "scope": "shopsmart/internal"},
-            headers={"Authorization": basic_authorization(client_id, secret)},
-            timeout=TIMEOUT,
+            orders.environment["SHOPSMART_SERVICE_CLIENT_ID"],
+            orders.secrets["SHOPSMART_SERVICE_CLIENT_SECRET"],
         )
-        assert answer.status_code == 200, answer.text
-        return answer.json()["access_token"]
 
     def health_check(self, service: str) -> subprocess.CompletedProcess[str]:
         """The task definition's health check command, run inside the task's container."""
@@ -500,6 +618,12 @@ def task_environment(
     the overrides (see `local_overrides`); the image's own ENV (PATH, …) stays as built."""
     environment = dict(definition.environment)
     environment.update({name: resolve_secret(deployment, arn) for name, arn in definition.secrets.items()})
+    return apply_overrides(environment, overrides)
+
+
+def apply_overrides(environment: Mapping[str, str], overrides: Mapping[str, Override]) -> dict[str, str]:
+    """The environment with the overrides applied, as `local_overrides` says how."""
+    environment = dict(environment)
     for name, override in overrides.items():
         if name.startswith("AWS_") or (name.startswith("SHOPSMART_") and name in environment):
             environment[name] = override.value
@@ -518,8 +642,8 @@ def local_image_for(definition: TaskDefinition, images: Mapping[str, BuiltImage]
     return images[tag]
 
 
-def _inside(url: str) -> str:
-    """A URL on this machine's loopback as a task's container reaches it."""
+def seen_from_containers(url: str) -> str:
+    """A URL on this machine's loopback as a task's or function's container reaches it."""
     return url.replace(f"//{LOCALHOST}:", f"//{HOST_LOOPBACK}:")
 
 
@@ -529,7 +653,7 @@ def deployed_shop(
 ) -> Iterator[DeployedShop]:
     """Start products, cart, orders and the web page from their registered task definitions, in
     their images, as ECS would; the catalogue seeded by a one-off products task."""
-    published = _values(deployment)
+    published = platform_values(deployment)
     emulator_url = deployment.emulator.endpoint_url
     user_pool_id = published["identity"]["SHOPSMART_JWT_ISSUER"].rsplit("/", 1)[-1]
     definitions = registered_task_definitions(deployment, published["cluster_name"])
@@ -552,10 +676,10 @@ def deployed_shop(
     with ExitStack() as stack:
         token_endpoint = stack.enter_context(TokenEndpoint(emulator_url))
         overrides = local_overrides(
-            _inside(emulator_url),
+            seen_from_containers(emulator_url),
             user_pool_id,
-            _inside(token_endpoint.url),
-            {internal: _inside(url) for internal, url in internal_from_host.items()},
+            seen_from_containers(token_endpoint.url),
+            {internal: seen_from_containers(url) for internal, url in internal_from_host.items()},
             local_images={
                 registered: f"{image.tag} ({image.image_id[:12]})"
                 for registered, image in local_images.items()

@@ -15,9 +15,12 @@ as one more JSON action (`ClientCredentialsToken`), which the rehearsal's token 
 Cognito's. moto lets any client sign in with any auth flow, and answers USER_SRP_AUTH with random
 numbers and any proof; this module makes its Cognito refuse a flow the client's ExplicitAuthFlows
 do not allow, as Cognito does, and run SRP for real (the server's side, with the user's password),
-so a wrong password is refused on that flow too. It patches moto only
-in the process that runs it (the tier starts it as `python emulator.py -H HOST -p PORT`); nothing
-in the product imports it.
+so a wrong password is refused on that flow too. moto's Lambda accepts a configuration naming a
+variable Lambda reserves (AWS_REGION…), which Lambda refuses, and finds an image function's
+ImageUri in ECR only when told to, and then not in a repository whose name has a slash; this module
+refuses the first as Lambda does and always looks the image up, so the Lambda rehearsal
+(`deployed_functions.py`) runs what ECR holds. It patches moto only in the process that runs it
+(the tier starts it as `python emulator.py -H HOST -p PORT`); nothing in the product imports it.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
 from joserfc import jwt
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
-from moto.awslambda.models import lambda_backends
+from moto.awslambda.exceptions import InvalidParameterValueException as LambdaInvalidParameterValue
+from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
 from moto.cloudfront import urls as cloudfront_urls
 from moto.cloudfront.exceptions import CloudFrontException
 from moto.cloudfront.responses import CloudFrontResponse
@@ -61,6 +65,8 @@ from moto.cognitoidp.models import (
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.responses import ActionResult, EmptyResult
 from moto.dynamodb.responses import DynamoHandler
+from moto.ecr.exceptions import RepositoryNotFoundException
+from moto.ecr.models import ecr_backends
 from moto.elbv2.models import ELBv2Backend, FakeTargetGroup
 from moto.iam.access_control import IAMPolicyStatement, IAMRequestBase
 from moto.utilities.tagging_service import TaggingService
@@ -566,12 +572,96 @@ def teach_codedeploy() -> None:
     CodeDeployBackend.create_deployment = create_deployment
 
 
+# Lambda sets these itself in every execution environment and refuses a configuration that names
+# them (CreateFunction and UpdateFunctionConfiguration answer InvalidParameterValueException);
+# moto accepts them, so a function AWS would refuse applied here.
+LAMBDA_RESERVED_VARIABLES = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+_create_function = LambdaBackend.create_function
+_update_configuration = LambdaFunction.update_configuration
+_set_function_code = LambdaFunction._set_function_code
+
+
+def refuse_reserved_variables(environment: dict[str, Any] | None) -> None:
+    reserved = sorted(set((environment or {}).get("Variables") or {}) & LAMBDA_RESERVED_VARIABLES)
+    if reserved:
+        raise LambdaInvalidParameterValue(
+            "Lambda was unable to configure your environment variables because the environment "
+            "variables you have provided contains reserved keys that are currently not supported "
+            f"for modification. Reserved keys used in this request: {', '.join(reserved)}"
+        )
+
+
+def create_function(self: LambdaBackend, spec: dict[str, Any]) -> LambdaFunction:
+    refuse_reserved_variables(spec.get("Environment"))
+    return _create_function(self, spec)
+
+
+def update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> dict[str, Any]:
+    refuse_reserved_variables(config_updates.get("Environment"))
+    return _update_configuration(self, config_updates)
+
+
+def set_function_code(self: LambdaFunction, updated_spec: dict[str, Any]) -> None:
+    """An image function's `ImageUri` (`<registry>/<repository>:<tag>` or `@<digest>`) must name an
+    image of that ECR repository, as Lambda requires; the function's CodeSha256 is then the
+    image's digest. (moto checks only when MOTO_LAMBDA_STUB_ECR=false, and takes the repository's
+    name to be the URI's last segment, so `shopsmart/products` is never found.)"""
+    uri = updated_spec.get("ImageUri")
+    if uri is None or updated_spec.get("DryRun"):
+        _set_function_code(self, updated_spec)
+        return
+    path = uri.split("/", 1)[1]
+    repository, digest = path.split("@", 1) if "@" in path else (path.rsplit(":", 1)[0], None)
+    image_id = {"imageDigest": digest} if digest else {"imageTag": path.rsplit(":", 1)[1]}
+    try:
+        images = ecr_backends[self.account_id][self.region].batch_get_image(
+            repository_name=repository, image_ids=[image_id]
+        )["images"]
+    except RepositoryNotFoundException:
+        images = []
+    if not images:
+        raise LambdaInvalidParameterValue(f"Source image {uri} does not exist. Provide a valid source image.")
+    self.code_sha_256 = images[0].get_image_digest().removeprefix("sha256:")
+    self.code_size = json.loads(images[0].image_manifest)["config"]["size"]
+    if updated_spec is not self.code:
+        self.code["ImageUri"] = uri
+
+
+def patch_lambda() -> None:
+    """Teach moto's Lambda the reserved variables and to find a function's image in ECR."""
+    LambdaBackend.create_function = create_function
+    LambdaFunction.update_configuration = update_configuration
+    LambdaFunction._set_function_code = set_function_code
+
+
 def main(argv: Sequence[str]) -> None:
     from moto.server import main as moto_main
 
     patch()
     patch_authorization()
     teach_codedeploy()
+    patch_lambda()
     moto_main(list(argv))
 
 

@@ -8,20 +8,31 @@ AppSpec, which the test hands CodeDeploy exactly as .github/workflows/reusable-d
 emulator (emulator.py, `teach_codedeploy`) ends a Lambda deployment at once, as CodeDeploy does:
 stopped while an alarm fires, the alias moved otherwise.
 
-What it changes on the Lambda shop: cart runs the release (1.0.1) at the end, and the last test
-destroys every service root (the platform stays, as the `planned` fixture left it).
+What it changes on the Lambda shop: cart runs the release (1.0.1) at the end; then the service
+roots' destroy starts in the background (test_deploy_teardown_lambda.py waits for it and checks
+that it removed the CodeDeploy applications too).
 """
 
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 
+import pytest
 from deploy_harness import SERVICE_ROOTS, Deployment, changed_addresses, emulator_drift_removed
+from deployed_functions import ServiceRootsDestroy
 
 RELEASE = "1.0.1"
 CANARY = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
 ROLLBACK_KINDS = ("5xx-rate", "function-errors", "p99-latency")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def service_roots_destroyed_afterwards(lambda_service_roots_destroy: ServiceRootsDestroy) -> Iterator[None]:
+    """After the release tests no test reads what the Lambda service roots made: their destroy
+    starts in the background, beside the ECS tests."""
+    yield
+    lambda_service_roots_destroy.start()
 
 
 def start_release(shop: Deployment, release: dict) -> dict:
@@ -131,13 +142,3 @@ def test_a_release_shifts_live_only_through_codedeploy_which_stops_on_an_alarm(
         *lambda_shop.variables(root, image_tag=RELEASE),
     )
     assert lambda_shop.outputs(root)["lambda_release"]["pending"] is False
-
-
-def test_destroying_the_lambda_service_roots_removes_their_codedeploy_applications(
-    lambda_shop: Deployment,
-) -> None:
-    with ThreadPoolExecutor(max_workers=len(SERVICE_ROOTS)) as pool:
-        list(pool.map(lambda_shop.destroy, SERVICE_ROOTS))
-    for root in SERVICE_ROOTS:
-        assert lambda_shop.state(root) == [], root
-    assert lambda_shop.client("codedeploy").list_applications()["applications"] == []

@@ -5,7 +5,6 @@ allows, a task's environment and its container's settings."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,15 +41,6 @@ class EmulatorAccount:
 
     def client(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION, **BOTO_CREDENTIALS)
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    server = Emulator(log_path=tmp_path_factory.mktemp("wiring-emulator") / "emulator.log")
-    server.start()
-    yield server
-    # Nothing of it is kept: a kill spares the tier moto's slow shutdown on a busy machine.
-    server.kill()
 
 
 @pytest.fixture(scope="module")

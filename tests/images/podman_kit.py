@@ -29,10 +29,19 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCKER_DIR = REPO_ROOT / "docker"
 COMPOSE_FILE = DOCKER_DIR / "compose.yaml"
 CONTAINERS_CONF = DOCKER_DIR / "podman" / "containers.conf"
-# One function image is enough to prove the Lambda recipe: the products service.
-LAMBDA_IMAGE = "shopsmart/products:lambda"
+# Every service's function image: the images tier invokes the products one, and the deploy tier
+# runs all three as Lambda would run what its functions' configurations name (tests/deploy).
 LAMBDA_DOCKERFILE = "docker/lambda/Dockerfile"
+LAMBDA_SERVICES = ("products", "cart", "orders")
 LAMBDA_SERVICE = "products"
+
+
+def lambda_image(service: str) -> str:
+    """The local tag of a service's function image."""
+    return f"shopsmart/{service}:lambda"
+
+
+LAMBDA_IMAGE = lambda_image(LAMBDA_SERVICE)
 # slirp4netns gives a container this address for the host's loopback (with allow_host_loopback).
 HOST_LOOPBACK = "10.0.2.2"
 NETWORK = "slirp4netns:allow_host_loopback=true"
@@ -132,7 +141,7 @@ def compose() -> dict[str, Any]:
 
 
 def image_builds() -> list[ImageBuild]:
-    """What compose builds, plus one Lambda function image."""
+    """What compose builds, plus each service's Lambda function image."""
     builds = {
         service["image"]: ImageBuild(
             service["image"], service["build"]["dockerfile"], service["build"].get("args", {})
@@ -140,7 +149,9 @@ def image_builds() -> list[ImageBuild]:
         for service in compose()["services"].values()
         if "build" in service
     }
-    builds[LAMBDA_IMAGE] = ImageBuild(LAMBDA_IMAGE, LAMBDA_DOCKERFILE, {"SERVICE": LAMBDA_SERVICE})
+    for service in LAMBDA_SERVICES:
+        tag = lambda_image(service)
+        builds[tag] = ImageBuild(tag, LAMBDA_DOCKERFILE, {"SERVICE": service})
     return list(builds.values())
 
 

@@ -2,96 +2,26 @@
 
 The image's base is the stand-in for public.ecr.aws/lambda/python:3.11 (scripts/build-base-images):
 its entrypoint runs the image's CMD handler under AWS's runtime interface client (awslambdaric),
-which takes invocations from the Lambda Runtime API. AWS's runtime interface emulator, which the
-official image starts when no Runtime API is given, is published on none of the registries this
-project may use, so this test serves the Runtime API's four calls itself, as Lambda does: the
-client asks for the next invocation, runs the handler and posts its result back.
+which takes invocations from the Lambda Runtime API; test_kit's `RuntimeApi` serves it, as Lambda
+does (the deploy tier runs every function through it too).
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
-from devstack import free_port
+from test_kit.lambda_runtime import NoAnswer, RuntimeApi
 
 from .conftest import HOST_LOOPBACK, LAMBDA_IMAGE, LAMBDA_SERVICE, BuiltImage, ContainerStack
 
-RUNTIME_API = "/2018-06-01/runtime"
 INVOCATION_DEADLINE_SECONDS = 90.0
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:shopsmart-products"
-
-
-class RuntimeApi(ThreadingHTTPServer):
-    """One invocation's worth of the Lambda Runtime API: the event is handed out once, and the
-    handler's response, error or init error is kept; later polls wait until the server closes."""
-
-    daemon_threads = True
-
-    def __init__(self, event: dict[str, Any]) -> None:
-        super().__init__(("127.0.0.1", free_port()), _RuntimeApiHandler)
-        self.event = event
-        self.request_id = str(uuid.uuid4())
-        self.handed_out = threading.Event()
-        self.answered = threading.Event()
-        self.closing = threading.Event()
-        self.outcome: tuple[str, Any] | None = None
-
-    def answer(self, kind: str, body: bytes) -> None:
-        self.outcome = (kind, json.loads(body or b"null"))
-        self.answered.set()
-
-
-class _RuntimeApiHandler(BaseHTTPRequestHandler):
-    server: RuntimeApi
-
-    def do_GET(self) -> None:
-        if self.path != f"{RUNTIME_API}/invocation/next":
-            self._reply(404, {"errorMessage": f"no route {self.path}"})
-        elif self.server.handed_out.is_set():
-            self.server.closing.wait()
-        else:
-            self.server.handed_out.set()
-            deadline_ms = int((time.time() + 30) * 1000)
-            self._reply(
-                200,
-                self.server.event,
-                {
-                    "Lambda-Runtime-Aws-Request-Id": self.server.request_id,
-                    "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
-                    "Lambda-Runtime-Invoked-Function-Arn": FUNCTION_ARN,
-                    "Lambda-Runtime-Trace-Id": "Root=1-00000000-000000000000000000000000;Sampled=0",
-                },
-            )
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        kind = self.path.rsplit("/", 1)[-1]
-        if kind not in {"response", "error"}:
-            self._reply(404, {"errorMessage": f"no route {self.path}"})
-            return
-        self.server.answer(f"init {kind}" if "/init/" in self.path else kind, body)
-        self._reply(202, {"status": "OK"})
-
-    def _reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the test reports what matters."""
 
 
 def http_api_event(path: str, query: str) -> dict[str, Any]:
@@ -125,13 +55,8 @@ def http_api_event(path: str, query: str) -> dict[str, Any]:
 
 @pytest.fixture
 def runtime_api() -> Iterator[RuntimeApi]:
-    server = RuntimeApi(http_api_event("/products", "limit=3"))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.closing.set()
-    server.shutdown()
-    server.server_close()
+    with RuntimeApi(FUNCTION_ARN) as server:
+        yield server
 
 
 def test_the_products_function_answers_an_api_gateway_event(
@@ -150,12 +75,15 @@ def test_the_products_function_answers_an_api_gateway_event(
     options = container_stack.run_options(LAMBDA_SERVICE, function_environment, container=function)
     container_stack.podman("run", "--detach", *options, LAMBDA_IMAGE)
 
-    answered = runtime_api.answered.wait(INVOCATION_DEADLINE_SECONDS)
+    try:
+        outcome = runtime_api.invoke(http_api_event("/products", "limit=3"), INVOCATION_DEADLINE_SECONDS)
+    except NoAnswer:
+        outcome = None
     logs = container_stack.podman.logs(function)
     container_stack.podman("rm", "--force", "--time=0", function)
 
-    assert answered, f"no answer within {INVOCATION_DEADLINE_SECONDS:.0f} s:\n{logs}"
-    kind, result = runtime_api.outcome
+    assert outcome is not None, f"no answer within {INVOCATION_DEADLINE_SECONDS:.0f} s:\n{logs}"
+    kind, result = outcome
     assert kind == "response", (kind, result, logs)
     assert result["statusCode"] == 200, result
     page = json.loads(result["body"])

@@ -124,7 +124,12 @@ module "lambda_service" {
   memory_size          = var.capacity.lambda_memory
   reserved_concurrency = var.capacity.lambda_concurrency
 
-  environment = merge(local.environment, var.lambda_environment, { SHOPSMART_SERVICE_MODULE = var.module })
+  # Lambda sets AWS_REGION itself and refuses a configuration naming it (a reserved variable).
+  environment = merge(
+    { for name, value in local.environment : name => value if name != "AWS_REGION" },
+    var.lambda_environment,
+    { SHOPSMART_SERVICE_MODULE = var.module },
+  )
   # ARNs only: the function reads the values with its role at run time, so they never reach state.
   secrets                 = local.secret_arns
   secrets_kms_key_arn     = var.platform.secrets_key_arn
