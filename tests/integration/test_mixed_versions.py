@@ -26,7 +26,7 @@ import pytest
 import requests
 
 from devstack.environment import JWT_AUDIENCE, service_url_variable
-from devstack.keys import LOCAL_AUDIENCE, LOCAL_SERVICE_CLIENT_ID
+from devstack.keys import LOCAL_ACCEPTED_CLIENTS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PREVIOUS_REF_VARIABLE = "SHOPSMART_PREVIOUS_REF"
@@ -85,7 +85,7 @@ def previous_release(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str]
         # A release from before SHOPSMART_SERVICE_CLIENT_ID accepted the services' credential only
         # when their client was in its audience: deployed beside one, the audience lists both
         # clients (today's code still tells the services' client apart, wherever it is listed).
-        variables = {"PYTHONPATH": path, JWT_AUDIENCE: f"{LOCAL_AUDIENCE},{LOCAL_SERVICE_CLIENT_ID}"}
+        variables = {"PYTHONPATH": path, JWT_AUDIENCE: LOCAL_ACCEPTED_CLIENTS}
         imported = subprocess.run(
             [sys.executable, "-c", f"import {PACKAGES[service]} as p; print(p.__file__)"],
             capture_output=True,

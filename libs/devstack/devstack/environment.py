@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack.keys import LOCAL_AUDIENCE, LOCAL_ISSUER, LOCAL_SERVICE_CLIENT_ID
+from devstack.keys import LOCAL_ACCEPTED_CLIENTS, LOCAL_ISSUER, LOCAL_SERVICE_CLIENT_ID
 from dynamo_common.client import DEFAULT_REGION
 
 TABLE_PREFIX = "SHOPSMART_TABLE_PREFIX"
@@ -86,7 +86,7 @@ class StackEnvironment:
                 AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS,
                 JWKS_URL: self.jwks_url,
                 JWT_ISSUER: self.issuer,
-                JWT_AUDIENCE: LOCAL_AUDIENCE,
+                JWT_AUDIENCE: LOCAL_ACCEPTED_CLIENTS,
                 SERVICE_CLIENT_ID: LOCAL_SERVICE_CLIENT_ID,
                 CURSOR_SECRET: self.cursor_secret,
                 SERVICE_TOKEN: self.service_token,

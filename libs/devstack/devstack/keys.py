@@ -33,6 +33,8 @@ LOCAL_ISSUER = "shopsmart-local"
 # The local app clients: the web shop's (users' tokens) and the services' (client credentials).
 LOCAL_AUDIENCE = "shopsmart"
 LOCAL_SERVICE_CLIENT_ID = "shopsmart-services"
+# SHOPSMART_JWT_AUDIENCE of a local stack: every app client whose tokens the services accept.
+LOCAL_ACCEPTED_CLIENTS = f"{LOCAL_AUDIENCE},{LOCAL_SERVICE_CLIENT_ID}"
 ALGORITHM = "RS256"
 PRIVATE_KEY_FILE = "private.pem"
 JWKS_FILE = "jwks.json"

@@ -143,16 +143,26 @@ def token_verifier(config: Mapping[str, Any]) -> TokenVerifier:
     Without the services' client id no internal call could ever be accepted, and a guessed
     default would trust whichever client happens to carry it: the service refuses to start.
     """
-    if not config["SERVICE_CLIENT_ID"]:
+    service_client = config["SERVICE_CLIENT_ID"]
+    if not service_client:
         raise ValueError(
             "SHOPSMART_SERVICE_CLIENT_ID is not set: it names the services' app client, whose "
             "access tokens (scope shopsmart/internal) are the only credential internal paths accept"
         )
+    accepted = [client.strip() for client in config["JWT_AUDIENCE"].split(",") if client.strip()]
+    if service_client not in accepted:
+        # The audience is the list of app clients whose tokens are accepted at all; a deployment
+        # that leaves the services' client out of it would answer 401 to every internal call.
+        raise ValueError(
+            f"SHOPSMART_SERVICE_CLIENT_ID {service_client!r} is not one of SHOPSMART_JWT_AUDIENCE's "
+            "clients: the audience lists every app client whose tokens the services accept, the "
+            "web client and the services' own"
+        )
     return TokenVerifier(
         config["JWKS_URL"],
         config["JWT_ISSUER"],
-        user_clients=config["JWT_AUDIENCE"],
-        service_client=config["SERVICE_CLIENT_ID"],
+        user_clients=",".join(client for client in accepted if client != service_client),
+        service_client=service_client,
     )
 
 

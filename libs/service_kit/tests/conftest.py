@@ -16,7 +16,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from moto import mock_aws
 
-from devstack.keys import LOCAL_SERVICE_CLIENT_ID
+from devstack.keys import LOCAL_ACCEPTED_CLIENTS, LOCAL_SERVICE_CLIENT_ID
 from dynamo_common import InvalidCursor, KeySchema, TableSpec, Throttled, Unavailable, to_item
 from service_kit.app import DYNAMODB_EXTENSION, ENV_PREFIX, init_dynamodb, init_service, load_config
 from service_kit.arguments import ShopBlueprint
@@ -143,6 +143,7 @@ def make_app(
                 {
                     "TESTING": True,
                     "JWKS_URL": jwks_url,
+                    "JWT_AUDIENCE": LOCAL_ACCEPTED_CLIENTS,
                     "SERVICE_CLIENT_ID": LOCAL_SERVICE_CLIENT_ID,
                     **overrides,
                 },

@@ -144,9 +144,16 @@ def test_a_service_without_the_services_client_id_refuses_to_start(make_app):
         make_app(SERVICE_CLIENT_ID=None)
 
 
+def test_a_service_whose_audience_leaves_out_the_services_client_refuses_to_start(make_app):
+    # The deployed bug: the platform published the web client alone, and every internal call
+    # would have been refused; the service now says so when it starts.
+    with pytest.raises(ValueError, match="not one of SHOPSMART_JWT_AUDIENCE's clients"):
+        make_app(JWT_AUDIENCE=WEB_CLIENT)
+
+
 def test_both_client_ids_come_from_the_environment(monkeypatch, signing_keys, signed):
     monkeypatch.setenv("SHOPSMART_SERVICE_CLIENT_ID", "services-from-env")
-    monkeypatch.setenv("SHOPSMART_JWT_AUDIENCE", "web-from-env")
+    monkeypatch.setenv("SHOPSMART_JWT_AUDIENCE", "web-from-env,services-from-env")
     app = Flask("environment")
     load_config(app, {}, {"JWKS_URL": signing_keys.jwks_url})
     verifier = token_verifier(app.config)

@@ -16,7 +16,7 @@ from cart_service import table as attr
 from cart_service.api import PRODUCTS_CLIENT_EXTENSION, REPOSITORY_EXTENSION
 from cart_service.repository import CartRepository
 from cart_service.table import TABLE_SPEC
-from devstack.keys import LOCAL_SERVICE_CLIENT_ID
+from devstack.keys import LOCAL_ACCEPTED_CLIENTS, LOCAL_SERVICE_CLIENT_ID
 from dynamo_common import create_tables, from_item, to_item
 from service_kit.app import DYNAMODB_EXTENSION
 from service_kit.http import Reply
@@ -68,6 +68,7 @@ def app(jwks_url: str, aws_test_environment: None) -> Iterator[Flask]:
                 "TESTING": True,
                 "TABLE_PREFIX": TABLE_PREFIX,
                 "JWKS_URL": jwks_url,
+                "JWT_AUDIENCE": LOCAL_ACCEPTED_CLIENTS,
                 "SERVICE_CLIENT_ID": LOCAL_SERVICE_CLIENT_ID,
                 "EMIT_METRICS": False,
                 "GUEST_TOKEN_SECRET": GUEST_TOKEN_SECRET,

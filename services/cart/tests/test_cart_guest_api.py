@@ -7,7 +7,7 @@ import time
 import pytest
 
 from cart_service import create_app
-from devstack.keys import LOCAL_SERVICE_CLIENT_ID
+from devstack.keys import LOCAL_ACCEPTED_CLIENTS, LOCAL_SERVICE_CLIENT_ID
 from service_kit.guests import GUEST_TOKEN_TTL_SECONDS, GuestTokens
 from service_kit.problems import Unauthorized
 
@@ -196,7 +196,11 @@ def test_checkout_never_reads_a_guest_cart(client, service, products, new_guest,
 
 
 def identity(jwks_url: str) -> dict[str, str]:
-    return {"JWKS_URL": jwks_url, "SERVICE_CLIENT_ID": LOCAL_SERVICE_CLIENT_ID}
+    return {
+        "JWKS_URL": jwks_url,
+        "JWT_AUDIENCE": LOCAL_ACCEPTED_CLIENTS,
+        "SERVICE_CLIENT_ID": LOCAL_SERVICE_CLIENT_ID,
+    }
 
 
 def test_without_a_secret_no_guest_is_issued_or_accepted(jwks_url, aws_test_environment, expect_problem):

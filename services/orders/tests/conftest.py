@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from moto import mock_aws
 
-from devstack.keys import LOCAL_SERVICE_CLIENT_ID
+from devstack.keys import LOCAL_ACCEPTED_CLIENTS, LOCAL_SERVICE_CLIENT_ID
 from dynamo_common import create_tables
 from orders_service import create_app
 from orders_service.api import CHECKOUT_EXTENSION, REPOSITORY_EXTENSION
@@ -200,6 +200,7 @@ def app(jwks_url: str, aws_test_environment: None, cart: FakeCart, stock: FakeSt
                 "TESTING": True,
                 "TABLE_PREFIX": TABLE_PREFIX,
                 "JWKS_URL": jwks_url,
+                "JWT_AUDIENCE": LOCAL_ACCEPTED_CLIENTS,
                 "SERVICE_CLIENT_ID": LOCAL_SERVICE_CLIENT_ID,
                 "CURSOR_SECRET": "unit-test-cursor-secret",
                 "EMIT_METRICS": False,
