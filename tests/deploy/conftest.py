@@ -29,7 +29,14 @@ from deploy_harness import (
 )
 from deployed_functions import ServiceRootsDestroy, register_function_images
 from deployed_wiring import LOCAL_IMAGE, SHOP_SERVICES, WEB_REPOSITORY, TaskImages
-from podman_kit import Podman, current_images, image_builds, remove_leftovers_of_dead_runs
+from podman_kit import (
+    LAMBDA_SERVICES,
+    Podman,
+    current_images,
+    image_builds,
+    lambda_image,
+    remove_leftovers_of_dead_runs,
+)
 
 
 @pytest.fixture(scope="session")
@@ -77,15 +84,18 @@ def _task_images() -> TaskImages:
     podman = Podman()
     remove_leftovers_of_dead_runs(podman)
     wanted = {LOCAL_IMAGE.format(repository=name) for name in (*SHOP_SERVICES, WEB_REPOSITORY)}
+    wanted |= {lambda_image(service) for service in LAMBDA_SERVICES}
     return podman, current_images(podman, [image for image in image_builds() if image.tag in wanted])
 
 
 @pytest.fixture(scope="session", autouse=True)
 def task_images(request: pytest.FixtureRequest) -> Iterator[Future[TaskImages] | None]:
-    """The services' and the web page's images, from the session's start, beside terraform: those
-    the images tier built from this checkout are reused (`make test` runs it first), the others
-    are built. None when no collected test runs the tasks."""
-    if not any("deployed" in getattr(item, "fixturenames", ()) for item in request.session.items):
+    """The tasks' images (services and web page) and the functions' images, from the session's
+    start, beside terraform: those the images tier built from this checkout are reused (`make test`
+    runs it first), the others are built, so neither mode runs an image of other sources. None when
+    no collected test runs tasks or functions."""
+    runs_images = {"deployed", "lambda_shop"}
+    if not any(runs_images & set(getattr(item, "fixturenames", ())) for item in request.session.items):
         yield None
         return
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -93,13 +103,13 @@ def task_images(request: pytest.FixtureRequest) -> Iterator[Future[TaskImages] |
 
 
 @pytest.fixture(scope="session")
-def lambda_shop(planned: dict[str, Future[Planned]]) -> Deployment:
+def lambda_shop(planned: dict[str, Future[Planned]], task_images: Future[TaskImages]) -> Deployment:
     """The Lambda deployment, on its own emulator (the `planned` one, apart from the ECS shop):
     each function's image registered in ECR as a release would push it, then every service root
     applied from the plan test_deploy_plan checked. The Lambda rehearsal runs it, then
     test_deploy_lambda_traffic.py releases cart on it; test_deploy_teardown_lambda.py destroys it."""
     done = result_of(planned, "lambda")
-    register_function_images(done.deployment, done.plans)
+    register_function_images(done.deployment, done.plans, task_images.result()[1])
     done.deployment.apply_service_roots()
     return done.deployment
 

@@ -43,7 +43,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import podman_kit
-import pytest
 import requests
 from deploy_harness import PLATFORM, SERVICE_ROOTS, Deployment
 from deployed_wiring import (
@@ -136,10 +135,15 @@ def image_manifest(podman: Any, image: str) -> str:
     return shown.stdout.strip()
 
 
-def register_function_images(deployment: Deployment, plans: Mapping[str, tuple[Any, dict]]) -> list[str]:
+def register_function_images(
+    deployment: Deployment,
+    plans: Mapping[str, tuple[Any, dict]],
+    images: Mapping[str, podman_kit.BuiltImage],
+) -> list[str]:
     """Push, as a release would, each function's image to the repository and tag its planned
-    configuration names: the manifest of the image the images tier built (`shopsmart/<service>:
-    lambda`), so ECR's digest is the image's. Returns the image URIs registered."""
+    configuration names: the manifest of the function image built from this checkout
+    (`shopsmart/<service>:lambda` in `images`, by id), so ECR's digest is the image's. Returns the
+    image URIs registered."""
     podman = podman_kit.Podman()
     ecr = deployment.client("ecr")
     registered = []
@@ -150,13 +154,7 @@ def register_function_images(deployment: Deployment, plans: Mapping[str, tuple[A
             if change["type"] == "aws_lambda_function"
         ]
         repository, tag = _repository_and_tag(function["image_uri"])
-        local = podman_kit.lambda_image(repository.rsplit("/", 1)[-1])
-        if podman("image", "exists", local, check=False).returncode != 0:
-            pytest.fail(
-                f"{local} is not built: the Lambda rehearsal runs the images tier's function images "
-                "(run `make images` first; `make test` does)",
-                pytrace=False,
-            )
+        local = images[podman_kit.lambda_image(repository.rsplit("/", 1)[-1])].image_id
         ecr.put_image(repositoryName=repository, imageManifest=image_manifest(podman, local), imageTag=tag)
         registered.append(function["image_uri"])
     return registered

@@ -14,6 +14,7 @@ import json
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from typing import Any
 
 import boto3
@@ -31,6 +32,7 @@ from deployed_functions import (
 )
 from deployed_wiring import (
     SHOP_SERVICES,
+    TaskImages,
     reservation_read_inside,
     resolve_secret,
     service_token,
@@ -71,9 +73,9 @@ def functions(
 
 
 def test_each_function_runs_the_image_its_configuration_names_with_its_own_environment(
-    functions: DeployedFunctions,
+    functions: DeployedFunctions, task_images: Future[TaskImages]
 ) -> None:
-    podman = podman_kit.Podman()
+    _, images = task_images.result()
     secret_values = {
         resolve_secret(functions.deployment, arn)
         for configuration in functions.configurations.values()
@@ -86,7 +88,8 @@ def test_each_function_runs_the_image_its_configuration_names_with_its_own_envir
         # The alias callers reach names a published version, whose image is the service's own.
         assert configuration.version != "$LATEST" and configuration.alias_arn.endswith(":live")
         assert configuration.image_uri.endswith(f"/shopsmart/{service}:1.0.0-lambda"), configuration
-        assert function.image_id == podman.inspect("image", podman_kit.lambda_image(service))["Id"], service
+        # ...built from this checkout's sources (podman_kit's fingerprint), not a stale tag.
+        assert function.image_id == images[podman_kit.lambda_image(service)].image_id, service
         assert configuration.command is None and configuration.entry_point is None, configuration
         assert function.environment["_HANDLER"] == "lambda_handler.handler"
         assert function.environment["SHOPSMART_SERVICE_MODULE"] == f"{service}_service"
