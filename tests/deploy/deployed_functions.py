@@ -160,6 +160,17 @@ def register_function_images(
     return registered
 
 
+def retag_function_image(deployment: Deployment, image_uri: str, tag: str) -> str:
+    """Push the image `image_uri` names again under `tag`, as a release's pipeline pushes its
+    image before the apply (the emulator, like Lambda, refuses a function whose image is not in
+    ECR). Returns the new image URI."""
+    repository, current = _repository_and_tag(image_uri)
+    ecr = deployment.client("ecr")
+    (image,) = ecr.batch_get_image(repositoryName=repository, imageIds=[{"imageTag": current}])["images"]
+    ecr.put_image(repositoryName=repository, imageManifest=image["imageManifest"], imageTag=tag)
+    return f"{image_uri.rpartition(':')[0]}:{tag}"
+
+
 def image_of(deployment: Deployment, configuration: FunctionConfiguration) -> str:
     """The local image the configuration names, found through ECR: the manifest stored for its
     tag (whose digest the function recorded as CodeSha256) names the image's config, the id."""

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 import pytest
 from deploy_harness import SERVICE_ROOTS, Deployment, changed_addresses, emulator_drift_removed
-from deployed_functions import ServiceRootsDestroy
+from deployed_functions import ServiceRootsDestroy, retag_function_image
 
 RELEASE = "1.0.1"
 CANARY = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
@@ -108,6 +108,9 @@ def test_a_release_shifts_live_only_through_codedeploy_which_stops_on_an_alarm(
     function_name = before["application"]
     served = live_version(lambda_shop, function_name)
 
+    # The release's image is pushed first (here cart's build again, under the release's tag).
+    serving = lambda_shop.client("lambda").get_function(FunctionName=function_name)["Code"]["ImageUri"]
+    retag_function_image(lambda_shop, serving, f"{RELEASE}-lambda")
     lambda_shop.apply(root, image_tag=RELEASE)
     release = lambda_shop.outputs(root)["lambda_release"]
     assert release["pending"] is True
