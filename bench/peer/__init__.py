@@ -45,6 +45,7 @@ PEER_TABLE_PREFIX = "BENCH_PEER_TABLE_PREFIX"
 PEER_UNITS_LOG = "BENCH_PEER_UNITS_LOG"
 # Each peer app's base URL, e.g. BENCH_PEER_CART_URL, for the apps that call it.
 PEER_URL_VARIABLES = {name: f"BENCH_PEER_{name.upper()}_URL" for name in PEER_APPS}
+REQUEST_ID = "X-Request-ID"
 # Tokens checked once and kept until they expire, as the services' `VerifiedTokens` do.
 _MOST_KEPT_TOKENS = 10_000
 
@@ -73,6 +74,12 @@ def peer_url(name: str) -> str:
 
 def service_token() -> str:
     return os.environ[SERVICE_TOKEN]
+
+
+def forwarded() -> dict[str, str]:
+    """The request id, passed on to the apps this request calls, as the services pass theirs."""
+    request_id = request.headers.get(REQUEST_ID)
+    return {REQUEST_ID: request_id} if request_id else {}
 
 
 def json_response(document: Any, status: int = 200) -> Response:
@@ -175,10 +182,17 @@ def metered_when_asked(app: Flask, client: Any) -> None:
     def record(_: BaseException | None) -> None:
         stop_metering(g.peer_meter_token)
         calls = [
-            [cost.operation, str(cost.read_units), str(cost.write_units)] for cost in g.peer_meter.call_costs
+            [cost.operation, list(cost.tables), str(cost.read_units), str(cost.write_units)]
+            for cost in g.peer_meter.call_costs
         ]
+        rule = request.url_rule.rule if request.url_rule else request.path
         line = json.dumps(
-            {"request_id": request.headers.get("X-Request-ID"), "app": app.name, "calls": calls}
+            {
+                "request_id": request.headers.get(REQUEST_ID),
+                "app": app.name.rsplit(".", 1)[-1],
+                "route": f"{request.method} {rule}",
+                "calls": calls,
+            }
         )
         with open(path, "a") as log:
             log.write(line + "\n")

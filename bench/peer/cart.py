@@ -16,6 +16,7 @@ from bench.peer import (
     Unauthorised,
     cart_version,
     dynamodb_client,
+    forwarded,
     json_response,
     metered_when_asked,
     now_iso,
@@ -69,7 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         user_id = tokens.user()
         body = request.get_json()
         product_id, quantity = body["product_id"], int(body["quantity"])
-        found = http.request("GET", f"{products_url}/products/{product_id}")
+        found = http.request("GET", f"{products_url}/products/{product_id}", headers=forwarded())
         if found.status != 200:
             return Response(status=404)
         price = Decimal(found.json()[product.PRICE])
@@ -117,7 +118,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         held = lines_of(tokens.user())
         prices: dict[str, str] = {}
         if held:
-            found = http.request("GET", f"{products_url}/products", fields={"ids": ",".join(held)})
+            found = http.request(
+                "GET", f"{products_url}/products", fields={"ids": ",".join(held)}, headers=forwarded()
+            )
             prices = {item[product.PRODUCT_ID]: item[product.PRICE] for item in found.json()["items"]}
         lines = [
             {"product_id": pid, "quantity": quantity, "price": prices.get(pid)}

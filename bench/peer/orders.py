@@ -21,6 +21,7 @@ from bench.peer import (
     TokenCheck,
     Unauthorised,
     dynamodb_client,
+    forwarded,
     json_response,
     metered_when_asked,
     now_iso,
@@ -51,8 +52,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_error_handler(Unauthorised, refuse_unauthorised)
     metered_when_asked(app, client)
 
-    def call(url: str, document: dict[str, Any]) -> urllib3.BaseHTTPResponse:
-        return http.request("POST", url, body=json.dumps(document, default=str), headers=internal)
+    def call(url: str, document: dict[str, Any], headers: dict[str, str]) -> urllib3.BaseHTTPResponse:
+        return http.request("POST", url, body=json.dumps(document, default=str), headers=headers)
 
     def update(
         order_id: str, expression: str, condition: str, names: dict[str, str], values: dict[str, Any]
@@ -94,6 +95,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     @app.post("/orders")
     def checkout() -> Response:
         user_id = tokens.user()
+        headers = {**internal, **forwarded()}
         idempotency_key = request.headers["Idempotency-Key"]
         version = request.get_json()["cart_version"]
         order_id = order_id_for(user_id, idempotency_key)
@@ -130,14 +132,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 return Response(status=422)
             return json_response({"order_id": order_id, "status": order[attr.STATUS]}, 201)
 
-        held = call(
+        claim = call(
             f"{cart_url}/internal/v1/carts/{user_id}/checkout-claims",
             {"order_id": order_id, "cart_version": version},
+            headers,
         )
-        if held.status != 200:
+        if claim.status != 200:
             fail(order_id, owner)
             return json_response({"refused": "cart-held"}, 409)
-        cart = held.json()
+        cart = claim.json()
         held: dict[str, list[Any]] = cart["lines"]  # product → [quantity, time added]
         quantities = {pid: quantity for pid, (quantity, _) in held.items()}
         owned(
@@ -154,10 +157,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         reserved = call(
             f"{products_url}/internal/v1/reservations",
             {"order_id": order_id, "lines": held, "cart_version": version},
+            headers,
         )
         if reserved.status != 201:
             fail(order_id, owner)
-            call(f"{cart_url}/internal/v1/carts/{user_id}/checkout-claims/{order_id}/release", {})
+            call(f"{cart_url}/internal/v1/carts/{user_id}/checkout-claims/{order_id}/release", {}, headers)
             return json_response({"refused": reserved.json()["refused"]}, 409)
         bought = [
             {
@@ -180,8 +184,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             call,
             f"{cart_url}/internal/v1/carts/{user_id}/checkout-removals",
             {"order_id": order_id, "read_at": cart["read_at"], "lines": held},
+            headers,
         )
-        committed = call(f"{products_url}/internal/v1/reservations/{order_id}/commit", {}).status == 204
+        committed = (
+            call(f"{products_url}/internal/v1/reservations/{order_id}/commit", {}, headers).status == 204
+        )
         cleared = removal.result().status == 204
         done = committed and cleared
         update(
