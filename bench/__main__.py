@@ -28,7 +28,7 @@ from bench.hot import HotProductRun
 from bench.pages import page_view_model, record_views
 from bench.profile import flame_graphs
 from bench.reads import ReadBench
-from bench.stack import bench_stack
+from bench.stack import PEER_PROCESSES, bench_stack
 from bench.throughput import DEFAULT_BUYERS, DEFAULT_SECONDS, ThroughputBench
 from products_service.repository import ProductRepository
 from products_service.seeding import load_catalogue, seed, shipped_catalogue
@@ -85,8 +85,10 @@ def run(runs: int, parts: set[str], buyers: int, seconds: float, profile: str | 
                 f"throughput: {buyers} buyers, services, peer and raw calls {seconds:g} s each, in rounds…"
             )
             if profile:
-                services = {name: pid for name, pid in stack.pids.items() if name in SERVICE_NAMES}
-                with flame_graphs(services, HERE / "profiles", profile, HERE / "logs") as graphs:
+                # The services and the peer's apps, to set each service beside its peer app.
+                profiled = {*SERVICE_NAMES, *PEER_PROCESSES}
+                servers = {name: pid for name, pid in stack.pids.items() if name in profiled}
+                with flame_graphs(servers, HERE / "profiles", profile, HERE / "logs") as graphs:
                     results["throughput"] = ThroughputBench(checkout, buyers, seconds).run()
                 progress("flame graphs: " + ", ".join(str(graph) for graph in graphs))
             else:

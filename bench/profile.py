@@ -100,12 +100,29 @@ def self_samples(svg: str) -> Counter[str]:
     return totals
 
 
+_WHERE = re.compile(r"\((?P<where>[^()]*)\)$")
+
+
+def by_package(samples: Counter[str]) -> Counter[str]:
+    """Self samples summed by the top-level package of each function's file (`botocore`,
+    `marshmallow`…); the standard library's modules without a package count as `stdlib`, so a
+    service and its peer app can be set side by side layer by layer."""
+    packages: Counter[str] = Counter()
+    for function, count in samples.items():
+        where = match["where"] if (match := _WHERE.search(function)) else ""
+        packages[where.split("/")[0] if "/" in where else "stdlib"] += count
+    return packages
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=self_samples.__doc__)
     parser.add_argument("graph", type=Path)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--by-package", action="store_true", help="sum the samples by top-level package")
     args = parser.parse_args(argv)
     totals = self_samples(args.graph.read_text())
+    if args.by_package:
+        totals = by_package(totals)
     everything = sum(totals.values()) or 1
     for function, samples in totals.most_common(args.top):
         print(f"{100 * samples / everything:5.1f}%  {function}")
