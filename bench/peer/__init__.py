@@ -126,6 +126,18 @@ def refuse_unauthorised(exc: Unauthorised) -> Response:
     return Response(status=401)
 
 
+def peer_app(import_name: str, config: dict[str, Any] | None) -> tuple[Flask, Any, TokenCheck]:
+    """What every peer app starts with: the Flask app answering readiness and refusing bad
+    tokens with a bare 401, its DynamoDB client and its token check."""
+    app = Flask(import_name)
+    app.config.update(config or {})
+    client = dynamodb_client()
+    app.register_error_handler(Unauthorised, refuse_unauthorised)
+    app.add_url_rule("/health/ready", "ready", lambda: json_response({"status": "ready"}))
+    metered_when_asked(app, client)
+    return app, client, TokenCheck()
+
+
 @contextmanager
 def peer_apps(
     env: dict[str, str], log_dir: Path, started: Callable[[str, int], None] | None = None

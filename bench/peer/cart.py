@@ -12,16 +12,12 @@ from botocore.exceptions import ClientError
 from flask import Flask, Response, request
 
 from bench.peer import (
-    TokenCheck,
-    Unauthorised,
     cart_version,
-    dynamodb_client,
     forwarded,
     json_response,
-    metered_when_asked,
     now_iso,
+    peer_app,
     peer_url,
-    refuse_unauthorised,
     table_name,
 )
 from cart_service import table as attr
@@ -32,15 +28,10 @@ from products_service import table as product
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__)
-    app.config.update(config or {})
-    client = dynamodb_client()
+    app, client, tokens = peer_app(__name__, config)
     carts = table_name(attr.TABLE_NAME)
-    tokens = TokenCheck()
     http = urllib3.PoolManager(maxsize=16, timeout=30.0)
     products_url = peer_url("products")
-    app.register_error_handler(Unauthorised, refuse_unauthorised)
-    metered_when_asked(app, client)
 
     def key(user_id: str, product_id: str) -> dict[str, Any]:
         return {attr.USER_ID: {"S": user_id}, attr.PRODUCT_ID: {"S": product_id}}
@@ -59,10 +50,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     def expiry() -> int:
         return int(time.time()) + LINE_TTL_SECONDS
-
-    @app.get("/health/ready")
-    def ready() -> Response:
-        return json_response({"status": "ready"})
 
     @app.post("/cart/items")
     def add() -> Response:

@@ -18,15 +18,11 @@ import urllib3
 from flask import Flask, Response, request
 
 from bench.peer import (
-    TokenCheck,
-    Unauthorised,
-    dynamodb_client,
     forwarded,
     json_response,
-    metered_when_asked,
     now_iso,
+    peer_app,
     peer_url,
-    refuse_unauthorised,
     service_token,
     table_name,
 )
@@ -40,17 +36,12 @@ LEASE_SECONDS = 30
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__)
-    app.config.update(config or {})
-    client = dynamodb_client()
+    app, client, tokens = peer_app(__name__, config)
     orders = table_name(attr.TABLE_NAME)
-    tokens = TokenCheck()
     http = urllib3.PoolManager(maxsize=16, timeout=30.0)
     cart_url, products_url = peer_url("cart"), peer_url("products")
     internal = {"Authorization": f"Bearer {service_token()}", "Content-Type": "application/json"}
     side_steps = ThreadPoolExecutor(max_workers=16)
-    app.register_error_handler(Unauthorised, refuse_unauthorised)
-    metered_when_asked(app, client)
 
     def call(url: str, document: dict[str, Any], headers: dict[str, str]) -> urllib3.BaseHTTPResponse:
         return http.request("POST", url, body=json.dumps(document, default=str), headers=headers)
@@ -87,10 +78,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             {"#updated": attr.UPDATED_AT, "#shard": attr.RECOVERY_SHARD, "#due": attr.RECOVERY_DUE},
             {":failed": "FAILED", ":now": now_iso()},
         )
-
-    @app.get("/health/ready")
-    def ready() -> Response:
-        return json_response({"status": "ready"})
 
     @app.post("/orders")
     def checkout() -> Response:

@@ -8,14 +8,10 @@ from botocore.exceptions import ClientError
 from flask import Flask, Response, request
 
 from bench.peer import (
-    TokenCheck,
-    Unauthorised,
     cart_version,
-    dynamodb_client,
     json_response,
-    metered_when_asked,
     now_iso,
-    refuse_unauthorised,
+    peer_app,
     table_name,
 )
 from dynamo_common import expression_values, from_item, to_item
@@ -24,13 +20,8 @@ from products_service.reservation_repository import HELD_SHARD_VALUE, RESERVATIO
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__)
-    app.config.update(config or {})
-    client = dynamodb_client()
+    app, client, tokens = peer_app(__name__, config)
     products = table_name(attr.TABLE_NAME)
-    tokens = TokenCheck()
-    app.register_error_handler(Unauthorised, refuse_unauthorised)
-    metered_when_asked(app, client)
 
     def key(product_id: str) -> dict[str, Any]:
         return {attr.PRODUCT_ID: {"S": product_id}}
@@ -38,10 +29,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def batch(ids: list[str]) -> list[dict[str, Any]]:
         response = client.batch_get_item(RequestItems={products: {"Keys": [key(pid) for pid in ids]}})
         return [from_item(item) for item in response["Responses"][products]]
-
-    @app.get("/health/ready")
-    def ready() -> Response:
-        return json_response({"status": "ready"})
 
     @app.get("/products/<product_id>")
     def product(product_id: str) -> Response:
