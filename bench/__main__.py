@@ -1,11 +1,13 @@
 """`make bench`: the services against their floors, measured in one run.
 
-Reads against a minimal Flask + boto3 peer app and the raw DynamoDB calls, alternated call by
-call; a sale's throughput and server CPU per checkout against the raw calls of the same
-checkout, alternated in rounds; a one-product sale and the stock-shard model; checkout by cart
-size, seeding and catalogue growth. Writes bench/results.json, bench/results.png and
-bench/hot-product.png. Ratios measured in one run hold when the machine is busy; absolute
-milliseconds alone mean little here.
+Reads against the three-app Flask + boto3 peer (`bench.peer`) and the raw DynamoDB calls,
+alternated call by call; a sale's throughput, latency and server CPU per purchase through the
+services, through the peer (the same hops and guarantees, nothing else) and as the raw calls of
+the same checkout, alternated in rounds; a one-product sale and the stock-shard model; checkout
+by cart size, seeding and catalogue growth; a purchase's units itemised and the bill of 1,000
+checkouts for the services and the peer, and a viral page's origin reads. Writes
+bench/results.json, bench/results.png, bench/hot-product.png and bench/cost.png. Ratios measured
+in one run hold when the machine is busy; absolute milliseconds alone mean little here.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from typing import Any
 
 from bench.chart import draw, draw_cost, draw_hot
 from bench.checkout import CheckoutBench
-from bench.cost import cost_model, record_purchases, typical
+from bench.cost import cost_model, peer_cost, record_peer_purchases, record_purchases, typical
 from bench.growth import catalogue_growth, seeding_speed
 from bench.hot import HotProductRun
 from bench.pages import page_view_model, record_views
 from bench.profile import flame_graphs
 from bench.reads import ReadBench
-from bench.stack import bench_stack
+from bench.stack import PEER_PROCESSES, bench_stack
 from bench.throughput import DEFAULT_BUYERS, DEFAULT_SECONDS, ThroughputBench
 from products_service.repository import ProductRepository
 from products_service.seeding import load_catalogue, seed, shipped_catalogue
@@ -38,6 +40,10 @@ TARGETS = {
     "read_peer_p50_ratio": 1.05,
     "checkout_p50_ratio": 1.5,
     "throughput_ratio": 0.6,
+    # Services ÷ the three-app peer, in one run (issue 25).
+    "peer_throughput_ratio": 0.8,
+    "peer_server_cpu_ratio": 1.25,
+    "peer_p50_ratio": 1.2,
     "server_cpu_ms_per_checkout": 20.0,
     "growth_p50_ratio": 1.2,
     "seeding_speedup": 10.0,
@@ -55,13 +61,13 @@ def progress(message: str) -> None:
 
 
 def run(runs: int, parts: set[str], buyers: int, seconds: float, profile: str | None) -> dict[str, Any]:
-    progress(f"starting DynamoDB Local, the services and the peer app (logs in {HERE / 'logs'})…")
+    progress(f"starting DynamoDB Local, the services and the peer's apps (logs in {HERE / 'logs'})…")
     results: dict[str, Any] = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
         "targets": TARGETS,
     }
-    with bench_stack(SERVICE_NAMES, HERE / "logs") as stack:
+    with bench_stack(SERVICE_NAMES, HERE / "logs", with_peer=True) as stack:
         catalogue = load_catalogue(shipped_catalogue())
         seed(ProductRepository(stack.client, stack.settings.table_name(PRODUCTS_TABLE)), catalogue)
         if "reads" in parts:
@@ -75,10 +81,14 @@ def run(runs: int, parts: set[str], buyers: int, seconds: float, profile: str | 
             }
         checkout = CheckoutBench(stack)
         if "throughput" in parts:
-            progress(f"throughput: {buyers} buyers, services and raw calls {seconds:g} s each, in rounds…")
+            progress(
+                f"throughput: {buyers} buyers, services, peer and raw calls {seconds:g} s each, in rounds…"
+            )
             if profile:
-                services = {name: pid for name, pid in stack.pids.items() if name in SERVICE_NAMES}
-                with flame_graphs(services, HERE / "profiles", profile, HERE / "logs") as graphs:
+                # The services and the peer's apps, to set each service beside its peer app.
+                profiled = {*SERVICE_NAMES, *PEER_PROCESSES}
+                servers = {name: pid for name, pid in stack.pids.items() if name in profiled}
+                with flame_graphs(servers, HERE / "profiles", profile, HERE / "logs") as graphs:
                     results["throughput"] = ThroughputBench(checkout, buyers, seconds).run()
                 progress("flame graphs: " + ", ".join(str(graph) for graph in graphs))
             else:
@@ -104,15 +114,19 @@ def run(runs: int, parts: set[str], buyers: int, seconds: float, profile: str | 
                 **cost_model(typical(record_purchases(stack)), cpu_ms),
                 "cpu_source": cpu_source,
             }
+            progress("cost: the same purchases through a metered peer of their own…")
+            peer_cpu_ms, _ = services_cpu_per_purchase(results, side="peer")
+            results["cost"]["peer"] = peer_cost(typical(record_peer_purchases(stack)), peer_cpu_ms)
             views = record_views(stack)
             results["pages"] = {"recorded": views, **page_view_model(views["read_units_per_origin_read"])}
     return results
 
 
-def services_cpu_per_purchase(results: dict[str, Any]) -> tuple[float | None, str]:
-    """The services' Python CPU per purchase: this run's throughput part, else the last full run's."""
+def services_cpu_per_purchase(results: dict[str, Any], side: str = "services") -> tuple[float | None, str]:
+    """The Python CPU per purchase of `side` ("services" or "peer"): this run's throughput part,
+    else the last full run's."""
     for source, figures in (("this run", results), (str(LAST_FULL_RUN.name), _last_full_run())):
-        throughput = figures.get("throughput", {}).get("services")
+        throughput = figures.get("throughput", {}).get(side)
         if throughput:
             measured_at = figures.get("measured_at", "")
             return throughput["server_cpu_ms_per_checkout"][
@@ -142,17 +156,26 @@ def report(results: dict[str, Any]) -> None:
         )
     if "throughput" in results:
         throughput = results["throughput"]
-        for side in ("services", "raw_calls"):
+        for side in ("services", "peer", "raw_calls"):
             figures = throughput[side]
             cpu = figures["server_cpu_ms_per_checkout"]
             split = ", ".join(f"{name} {ms}" for name, ms in cpu["by_process"].items())
+            units = figures["capacity_units_per_checkout"]
             progress(
                 f"throughput {side:>9}: {figures['checkouts_per_second']:6.1f} checkouts/s, p50 "
                 f"{figures['latency']['p50_ms']:.0f} ms p99 {figures['latency']['p99_ms']:.0f} ms | "
-                "server CPU "
-                f"{cpu['total']} ms/checkout ({split}) | {figures['dynamodb_calls_per_checkout']:g} DynamoDB "
-                f"calls, {figures['capacity_units_per_checkout']:g} capacity units"
+                f"server CPU {cpu['total']} ms/checkout ({split})"
+                + ("" if units is None else f" | {units:g} capacity units")
             )
+        to_peer = throughput["services_to_peer"]
+        progress(
+            f"services / peer: throughput x{to_peer['throughput']} "
+            f"({verdict(to_peer['throughput'], TARGETS['peer_throughput_ratio'], higher_is_better=True)}), "
+            f"server CPU per purchase x{to_peer['server_cpu_per_checkout']} "
+            f"({verdict(to_peer['server_cpu_per_checkout'], TARGETS['peer_server_cpu_ratio'])}; "
+            f"Python alone x{to_peer['python_cpu_per_checkout']}), "
+            f"p50 x{to_peer['p50']} ({verdict(to_peer['p50'], TARGETS['peer_p50_ratio'])})"
+        )
         services_cpu = throughput["services"]["server_cpu_ms_per_checkout"]["total"]
         ratio = throughput["throughput_ratio"]
         before, after = throughput["machine_before"], throughput["machine_after"]
@@ -214,6 +237,30 @@ def report(results: dict[str, Any]) -> None:
         )
 
 
+def report_cost(results: dict[str, Any]) -> None:
+    cost = results["cost"]
+    for call in cost["calls"]:
+        units = call["read_units"] + call["write_units"]
+        progress(
+            f"  {call['service']:>8} {call['operation']:<18} {units:4g} units "
+            f"(minimum {call['minimum_units']:g}) {call['serves']}"
+        )
+    progress(
+        f"purchase: {cost['capacity_units']:g} units in {cost['dynamodb_calls']} calls, design minimum "
+        f"{cost['design_minimum_units']:g}: x{cost['ratio_to_minimum']} "
+        f"({'meets' if cost['ratio_to_minimum'] <= cost['target_ratio'] else 'MISSES'} target "
+        f"{cost['target_ratio']})"
+    )
+    sides = [("services", cost), *([("peer", cost["peer"])] if "peer" in cost else [])]
+    for name, figures in sides:
+        bill = figures["per_1000_checkouts"]
+        fargate = f", Fargate ${bill['fargate_usd']:.4f}" if "fargate_usd" in bill else ""
+        progress(
+            f"1,000 checkouts, {name}: {figures['capacity_units']:g} units a purchase, "
+            f"DynamoDB ${bill['dynamodb_usd']:.4f}{fargate}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=300, help="measured calls per side (default 300)")
@@ -264,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     if "cost" in results:
         draw_cost(results, args.output.parent / "cost.png")
     report(results)
+    if "cost" in results:
+        report_cost(results)
     progress(f"written to {args.output} and {args.output.with_suffix('.png')}")
     return 0
 

@@ -14,7 +14,7 @@ from bench.pages import EDGE_ONLY, NO_CDN, SHIELDED, origin_reads_per_second
 
 SIDES = (
     ("service", "through the service"),
-    ("peer", "minimal Flask + boto3 peer"),
+    ("peer", "three-app Flask + boto3 peer"),
     ("raw", "raw DynamoDB calls"),
 )
 
@@ -49,24 +49,30 @@ def _latency(axes: Any, results: dict[str, Any]) -> None:
 
 
 def _throughput(axes: Any, throughput: dict[str, Any], before: dict[str, Any] | None) -> None:
-    sides = [("services", throughput["services"]), ("raw calls", throughput["raw_calls"])]
+    to_peer = throughput.get("services_to_peer")
+    sides = [("services", throughput["services"])]
+    if to_peer:
+        sides.append(("three-app peer", throughput["peer"]))
+    sides.append(("raw calls", throughput["raw_calls"]))
     if before:
-        sides = [
-            (f"services before\n(x{before['throughput_ratio']} of its raw)", before["services"]),
-            (f"services after\n(x{throughput['throughput_ratio']} of its raw)", throughput["services"]),
-            ("raw calls", throughput["raw_calls"]),
-        ]
+        sides.insert(0, (f"services before\n(x{before['throughput_ratio']} of its raw)", before["services"]))
     positions = range(len(sides))
     rates = [figures["checkouts_per_second"] for _, figures in sides]
     axes.bar(
         [p - 0.15 for p in positions],
         rates,
         width=0.45,
-        color=["tab:gray", "tab:blue", "tab:green"][-len(sides) :],
+        color=["tab:gray", "tab:blue", "tab:orange", "tab:green"][-len(sides) :],
     )
     axes.set_xticks(list(positions), [name for name, _ in sides], fontsize=7)
     axes.set_ylabel("checkouts/s")
-    axes.set_title(f"{throughput['buyers']} buyers: x{throughput['throughput_ratio']} of the raw calls")
+    title = f"{throughput['buyers']} buyers: services x{throughput['throughput_ratio']} of the raw calls"
+    if to_peer:
+        title += (
+            f"\nservices / peer: throughput x{to_peer['throughput']}, "
+            f"CPU per purchase x{to_peer['server_cpu_per_checkout']}, p50 x{to_peer['p50']}"
+        )
+    axes.set_title(title, fontsize=9)
     cpu_axes = axes.twinx()
     for position, (_, figures) in enumerate(sides):
         bottom = 0.0
@@ -134,12 +140,15 @@ def _purchase_units(axes: Any, cost: dict[str, Any]) -> None:
     axes.set_yticks(list(positions), names, fontsize=7)
     axes.invert_yaxis()
     axes.set_xlabel("capacity units")
-    bill = cost["per_1000_checkouts"]
-    fargate = f", Fargate \\${bill['fargate_usd']:.4f}" if "fargate_usd" in bill else ""
+    bills = []
+    for name, figures in [("services", cost), *([("peer", cost["peer"])] if "peer" in cost else [])]:
+        bill = figures["per_1000_checkouts"]
+        fargate = f" + Fargate \\${bill['fargate_usd']:.4f}" if "fargate_usd" in bill else ""
+        bills.append(f"{name} DynamoDB \\${bill['dynamodb_usd']:.4f}{fargate}")
     axes.set_title(
         f"A purchase: {cost['capacity_units']:g} units, x{cost['ratio_to_minimum']} of the minimum "
         f"{cost['design_minimum_units']:g}\n"
-        f"per 1,000 checkouts: DynamoDB \\${bill['dynamodb_usd']:.4f}{fargate}",
+        f"per 1,000 checkouts: " + "; ".join(bills),
         fontsize=9,
     )
     axes.legend(fontsize=7)

@@ -1,9 +1,12 @@
 """What a sale costs: each DynamoDB call of a purchase with its units and the guarantee it serves,
-the design minimum with the guarantees, and the bill of 1,000 checkouts at on-demand prices.
+the design minimum with the guarantees, and the bill of 1,000 checkouts at on-demand prices, for
+the services and for the three-app peer.
 
 A purchase is what a buyer does in the throughput part: add a line to the cart, look at the cart,
 check out. Its calls are read from the services' EMF lines (`DynamoDBCallLog`, one entry per call
-in the order made) by the purchase's request id, so the itemisation is of the code as it runs.
+in the order made) by the purchase's request id, so the itemisation is of the code as it runs. The
+peer emits nothing, so its purchases run through a peer instance of their own that writes each
+request's calls to a file (`bench.peer.PEER_UNITS_LOG`), never the one the throughput part times.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 import urllib3
 
 from bench.measure import confirmed_cart, expect_status
+from bench.peer import PEER_UNITS_LOG, peer_apps
 from bench.stack import BenchStack
 from devstack import mint_token
 from products_service.repository import ProductRepository
@@ -88,14 +92,56 @@ def purchase_calls(log_paths: list[Path], request_id: str, table_prefix: str) ->
 
 def record_purchases(stack: BenchStack, purchases: int = PURCHASES) -> list[list[PurchaseCall]]:
     """`purchases` one-line purchases, one after another, each itemised from the EMF lines."""
+    request_ids = _purchases(stack, stack.urls, "cost", purchases)
+    prefix = stack.settings.table_prefix
+    return [purchase_calls(stack.service_logs, rid, prefix) for rid in request_ids]
+
+
+def record_peer_purchases(stack: BenchStack, purchases: int = PURCHASES) -> list[list[PurchaseCall]]:
+    """The same purchases through a metered peer of their own, each itemised from its units file."""
+    units_log = stack.log_dir / "peer-units.log"
+    units_log.unlink(missing_ok=True)
+    log_dir = stack.log_dir / "metered-peer"
+    log_dir.mkdir(exist_ok=True)
+    with peer_apps({**stack.peer_environment(), PEER_UNITS_LOG: str(units_log)}, log_dir) as urls:
+        request_ids = _purchases(stack, urls, "peer-cost", purchases)
+    prefix = stack.settings.table_prefix
+    return [peer_purchase_calls(units_log, rid, prefix) for rid in request_ids]
+
+
+def peer_purchase_calls(units_log: Path, request_id: str, table_prefix: str) -> list[PurchaseCall]:
+    """Every DynamoDB call the peer apps made for `request_id`, in the order the requests ended
+    (a called app ends first), each request's calls in the order made."""
+    calls = []
+    for line in units_log.read_text().splitlines():
+        document = json.loads(line)
+        if document["request_id"] != request_id:
+            continue
+        for operation, tables, read, write in document["calls"]:
+            table = ",".join(name.removeprefix(table_prefix) for name in tables)
+            calls.append(
+                PurchaseCall(
+                    f"peer {document['app']}",
+                    document["route"],
+                    operation,
+                    table,
+                    Decimal(read),
+                    Decimal(write),
+                )
+            )
+    return calls
+
+
+def _purchases(stack: BenchStack, urls: dict[str, str], name: str, purchases: int) -> list[str]:
+    """One-line purchases through `urls` (the services' or a peer's), after WARM_UP more; returns
+    the request ids of the measured ones."""
     http = urllib3.PoolManager(maxsize=2, timeout=30.0)
     products = list(synthetic_products(20))
     seed(ProductRepository(stack.client, stack.settings.table_name(PRODUCTS_TABLE)), products)
-    urls = stack.urls
     request_ids = []
     for number in range(WARM_UP + purchases):
         request_id = uuid.uuid4().hex
-        token = mint_token(f"cost-{number}-{uuid.uuid4().hex[:8]}", keys=stack.keys)
+        token = mint_token(f"{name}-{number}-{uuid.uuid4().hex[:8]}", keys=stack.keys)
         headers = {
             "Authorization": f"Bearer {token}",
             "Content-Type": "application/json",
@@ -107,8 +153,7 @@ def record_purchases(stack: BenchStack, purchases: int = PURCHASES) -> list[list
         checkout_headers = {**headers, "Idempotency-Key": uuid.uuid4().hex}
         expect_status(http, 201, "POST", f"{urls['orders']}/orders", checkout_headers, confirmed)
         request_ids.append(request_id)
-    prefix = stack.settings.table_prefix
-    return [purchase_calls(stack.service_logs, rid, prefix) for rid in request_ids[WARM_UP:]]
+    return request_ids[WARM_UP:]
 
 
 def typical(purchases: list[list[PurchaseCall]]) -> list[PurchaseCall]:
@@ -140,7 +185,10 @@ class Guarantee:
     why_minimum: str
 
 
-ORDER_INDEX_NOTE = "the 2 other units re-project the order into both indexes (projection ALL)"
+ORDER_INDEX_NOTE = (
+    "the other unit re-projects the order into its owner's list (UserOrdersIndex, projection ALL, "
+    "named in the SPEC); recovery's index holds keys only"
+)
 # Each call of a one-line purchase, by (service, route, operation): the guarantee it serves and
 # the least a design keeping that guarantee pays for it on the same items (≤ 1 KB, reads ≤ 4 KB:
 # an eventually consistent read 0.5, a strong one 1, a write 1, a transactional item 2, and one
@@ -204,12 +252,12 @@ ORDER_UPDATES = (
     Guarantee(
         "the order is confirmed with its exact total",
         Decimal("2"),
-        "one write + the owner's index entry (it lists status and total); recovery's index copy buys nothing",
+        "one write + the owner's index entry (it lists status and total); recovery's index holds keys only",
     ),
     Guarantee(
         "a confirmed order's commit and cart removal are recorded done, and it leaves recovery's index",
         Decimal("2"),
-        "one write + leaving the recovery index; the owner's index copy buys nothing",
+        "one write + leaving the recovery index; the other unit re-projects the order into its owner's list",
     ),
 )
 
@@ -255,9 +303,24 @@ def cost_model(calls: list[PurchaseCall], cpu_ms_per_checkout: float | None) -> 
         }
         for row, guarantee in zip(itemised_table(calls), served, strict=True)
     ]
+    minimum = sum((guarantee.minimum_units for guarantee in served), Decimal(0))
+    units = units_and_bill(calls, cpu_ms_per_checkout)
+    return {
+        "calls": rows,
+        **units,
+        "design_minimum_units": float(minimum),
+        "ratio_to_minimum": round(units["capacity_units"] / float(minimum), 3),
+        "target_ratio": TARGET_MINIMUM_RATIO,
+        "prices": {name: str(value) for name, value in PRICES.items()},
+        "task_cpu_utilisation": float(TASK_CPU_UTILISATION),
+    }
+
+
+def units_and_bill(calls: list[PurchaseCall], cpu_ms_per_checkout: float | None) -> dict[str, Any]:
+    """A purchase's calls and units, and the bill of 1,000 such checkouts (Fargate's part when
+    the CPU per checkout is known)."""
     reads = sum((call.read_units for call in calls), Decimal(0))
     writes = sum((call.write_units for call in calls), Decimal(0))
-    minimum = sum((guarantee.minimum_units for guarantee in served), Decimal(0))
     dynamodb = dynamodb_usd_per_1000(reads, writes, PRICES)
     bill: dict[str, Any] = {"dynamodb_usd": round(float(dynamodb), 5)}
     if cpu_ms_per_checkout is not None:
@@ -266,17 +329,18 @@ def cost_model(calls: list[PurchaseCall], cpu_ms_per_checkout: float | None) -> 
             fargate_usd=round(float(fargate), 5),
             cpu_ms_per_checkout=cpu_ms_per_checkout,
             dynamodb_to_fargate=round(float(dynamodb / fargate), 1),
+            total_usd=round(float(dynamodb + fargate), 5),
         )
     return {
-        "calls": rows,
         "dynamodb_calls": len(calls),
         "read_units": float(reads),
         "write_units": float(writes),
         "capacity_units": float(reads + writes),
-        "design_minimum_units": float(minimum),
-        "ratio_to_minimum": round(float((reads + writes) / minimum), 3),
-        "target_ratio": TARGET_MINIMUM_RATIO,
         "per_1000_checkouts": bill,
-        "prices": {name: str(value) for name, value in PRICES.items()},
-        "task_cpu_utilisation": float(TASK_CPU_UTILISATION),
     }
+
+
+def peer_cost(calls: list[PurchaseCall], cpu_ms_per_checkout: float | None) -> dict[str, Any]:
+    """The peer's purchase itemised (no guarantees table: it makes the calls the services' rows
+    name) and its bill."""
+    return {"calls": itemised_table(calls), **units_and_bill(calls, cpu_ms_per_checkout)}

@@ -1,4 +1,4 @@
-"""Reads through the services against the minimal Flask + boto3 peer app doing the same reads and
+"""Reads through the services against the peer's Flask + boto3 apps doing the same reads and
 against the raw DynamoDB calls they wrap, with capacity per request."""
 
 from __future__ import annotations
@@ -46,10 +46,14 @@ class ReadBench:
             raise RuntimeError(f"{url} answered {response.status}: {response.data[:200]!r}")
 
     def fetch_peer(
-        self, path: str, fields: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+        self,
+        path: str,
+        fields: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        app: str = "products",
     ) -> None:
-        """The same read from the minimal Flask + boto3 peer app (not metered: it emits nothing)."""
-        response = self.http.request("GET", self.stack.peer_url + path, fields=fields, headers=headers)
+        """The same read from the peer's app (not metered: it emits nothing)."""
+        response = self.http.request("GET", self.stack.peer_urls[app] + path, fields=fields, headers=headers)
         if response.status != 200:
             raise RuntimeError(f"peer {path} answered {response.status}: {response.data[:200]!r}")
 
@@ -114,7 +118,7 @@ class ReadBench:
             lambda: self.fetch(f"{self.stack.urls['cart']}/cart", headers=headers),
             raw,
             runs,
-            lambda: self.fetch_peer("/cart", headers=headers),
+            lambda: self.fetch_peer("/cart", headers=headers, app="cart"),
         )
 
     def _category_query(self) -> dict[str, Any]:

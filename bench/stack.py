@@ -1,4 +1,5 @@
-"""A throwaway stack for a benchmark or load run: DynamoDB Local in memory, services under gunicorn."""
+"""A throwaway stack for a benchmark or load run: DynamoDB Local in memory, services under gunicorn,
+and for the bench the three-app peer (`bench.peer`) beside them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.peer import PEER_URL_VARIABLE
+from bench.peer import PEER_APPS, PEER_TABLE_PREFIX, peer_apps
 from devstack import (
     SERVICES,
     DevKeys,
@@ -25,7 +26,13 @@ from devstack import (
 )
 from dynamo_common import DynamoSettings, create_tables, make_client
 
-PEER = "peer"
+
+def peer_process(app: str) -> str:
+    """The name a peer app's process goes by in `BenchStack.pids` (and its log's)."""
+    return f"peer-{app}"
+
+
+PEER_PROCESSES = frozenset(peer_process(app) for app in PEER_APPS)
 
 
 @dataclass
@@ -36,23 +43,25 @@ class BenchStack:
     urls: dict[str, str]
     keys: DevKeys
     log_dir: Path
-    # Process-group leaders of the servers, by name ("dynamodb" for DynamoDB Local), for CPU.
+    # Process-group leaders of the servers, by name ("dynamodb" for DynamoDB Local, "peer-cart"
+    # for the peer's cart app), for CPU.
     pids: dict[str, int]
-    peer_url: str
+    # The peer apps' base URLs by app name ("products", "cart", "orders"); empty without the peer.
+    peer_urls: dict[str, str]
 
     @property
     def service_logs(self) -> list[Path]:
-        return [
-            self.log_dir / f"{name}.log"
-            for name in self.urls
-            if name != PEER and (self.log_dir / f"{name}.log").exists()
-        ]
+        return [self.log_dir / f"{name}.log" for name in self.urls if (self.log_dir / f"{name}.log").exists()]
+
+    def peer_environment(self) -> dict[str, str]:
+        """What the peer apps run with: the services' environment, on the same tables."""
+        return {**self.environment.variables(), PEER_TABLE_PREFIX: self.settings.table_prefix}
 
 
 @contextmanager
-def bench_stack(services: tuple[str, ...], log_dir: Path) -> Iterator[BenchStack]:
-    """DynamoDB Local, fresh tables, the named services and the minimal peer app (`bench.peer`)
-    under the same gunicorn settings, all stopped on exit."""
+def bench_stack(services: tuple[str, ...], log_dir: Path, with_peer: bool = False) -> Iterator[BenchStack]:
+    """DynamoDB Local, fresh tables, the named services and (`with_peer`) the three peer apps
+    under the same gunicorn settings on the same tables, all stopped on exit."""
     root = repo_root()
     log_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
@@ -73,21 +82,26 @@ def bench_stack(services: tuple[str, ...], log_dir: Path) -> Iterator[BenchStack
             service_urls=urls,
             dev_signing_key_dir=keys.directory,
         )
-        peer_url = f"http://127.0.0.1:{free_port()}"
-        variables = {**environment.variables(), PEER_URL_VARIABLE: peer_url}
+        variables = environment.variables()
         pids = {"dynamodb": engine.pid}
         modules = {spec.name: spec.module for spec in SERVICES if spec.name in services}
-        for name, module in [*modules.items(), (PEER, "bench.peer")]:
-            url = peer_url if name == PEER else urls[name]
+        for name, module in modules.items():
             process = ServiceProcess(
                 name,
                 module,
                 env=variables,
                 log_path=log_dir / f"{name}.log",
-                port=int(url.rsplit(":", 1)[1]),
+                port=int(urls[name].rsplit(":", 1)[1]),
                 cwd=root,
             )
             process.start()
             stack.callback(process.stop)
             pids[name] = process.pid
-        yield BenchStack(settings, client, environment, urls, keys, log_dir, pids, peer_url)
+        bench = BenchStack(settings, client, environment, urls, keys, log_dir, pids, {})
+        if with_peer:
+
+            def started(app: str, pid: int) -> None:
+                pids[peer_process(app)] = pid
+
+            bench.peer_urls.update(stack.enter_context(peer_apps(bench.peer_environment(), log_dir, started)))
+        yield bench

@@ -1,11 +1,13 @@
-"""Throughput of a sale: N buyers, each adding a line and checking out, as fast as they can.
+"""Throughput of a sale: N buyers, each adding a line, looking at the cart and checking out, as
+fast as they can, through the services and through the three-app peer (`bench.peer`: the same
+hops and guarantees, nothing else).
 
 The same number of threads then issue the raw DynamoDB calls of that one-line checkout (the cart
 put and the saga's minimal calls, see `checkout.CheckoutBench.raw_checkout`) on the same
-DynamoDB Local. The two sides alternate in rounds, so both see the same machine. Besides
-checkouts/s and latency, each side's server CPU per checkout is read from /proc for every
-process group (gunicorn master + workers of each service, DynamoDB Local's java): CPU time holds
-up on a busy machine where wall time does not.
+DynamoDB Local. The three sides alternate in rounds, so all see the same machine. Besides
+checkouts/s and latency, each side's server CPU per checkout is read from /proc for the process
+groups that serve it (gunicorn master + workers of each service or peer app, DynamoDB Local's
+java): CPU time holds up on a busy machine where wall time does not.
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ import urllib3
 from bench.checkout import CheckoutBench
 from bench.cpu import ServerCpu, machine_load
 from bench.measure import Latencies, confirmed_cart, emf_costs, expect_status, median
-from bench.stack import PEER
+from bench.stack import PEER_PROCESSES
 from devstack import mint_token
 from dynamo_common import metered
 
 DEFAULT_BUYERS = 16
 DEFAULT_SECONDS = 20.0
 ROUNDS = 2
+WARM_UP_SECONDS = 3.0
 
 
 @dataclass
@@ -51,12 +54,13 @@ class SideTally:
         for name, seconds in used.items():
             self.cpu_seconds[name] = self.cpu_seconds.get(name, 0.0) + seconds
 
-    def figures(self) -> dict[str, Any]:
+    def figures(self, servers: frozenset[str]) -> dict[str, Any]:
+        """The side's figures; its server CPU is that of the processes in `servers`."""
         checkouts = len(self.latencies_ms)
         per_process = {
             name: round(seconds * 1000 / checkouts, 2)
             for name, seconds in sorted(self.cpu_seconds.items())
-            if name != PEER
+            if name in servers
         }
         return {
             "checkouts": checkouts,
@@ -70,13 +74,16 @@ class SideTally:
                 ),
                 "by_process": per_process,
             },
-            "dynamodb_calls_per_checkout": median([Decimal(calls) for calls in self.dynamodb_calls]),
-            "capacity_units_per_checkout": median(self.capacity_units),
+            # Unknown for the peer, which emits nothing: the cost part meters a peer of its own.
+            "dynamodb_calls_per_checkout": (
+                median([Decimal(calls) for calls in self.dynamodb_calls]) if self.dynamodb_calls else None
+            ),
+            "capacity_units_per_checkout": median(self.capacity_units) if self.capacity_units else None,
         }
 
 
 class ThroughputBench:
-    """Services against raw calls at `buyers` concurrent buyers, `seconds` for each side."""
+    """Services, peer and raw calls at `buyers` concurrent buyers, `seconds` for each side."""
 
     def __init__(
         self, checkout: CheckoutBench, buyers: int = DEFAULT_BUYERS, seconds: float = DEFAULT_SECONDS
@@ -90,31 +97,55 @@ class ThroughputBench:
         self.product_ids = list(checkout.catalogue)
 
     def run(self) -> dict[str, Any]:
-        services, raw = SideTally(), SideTally()
+        services, peer, raw = SideTally(), SideTally(), SideTally()
+        sides = [(services, self._service_buyer), (peer, self._peer_buyer), (raw, self._raw_buyer)]
+        # Unmeasured first: DynamoDB Local's JIT compiles the checkout's paths for whichever side
+        # comes first, and would bill that side for it.
+        for _, buyer in sides:
+            self._round(SideTally(), buyer, WARM_UP_SECONDS)
         load_before = machine_load()
-        for _ in range(ROUNDS):
-            self._round(services, self._service_buyer)
-            self._round(raw, self._raw_buyer)
+        for number in range(ROUNDS):
+            # Each side first in turn, so a drift in the machine's load favours none.
+            for tally, buyer in sides[number % len(sides) :] + sides[: number % len(sides)]:
+                self._round(tally, buyer, self.seconds / ROUNDS)
         costs = emf_costs(self.stack.service_logs, services.request_ids)
         services.capacity_units = [cost.capacity_units for cost in costs]
         services.dynamodb_calls = [cost.calls for cost in costs]
-        service_figures, raw_figures = services.figures(), raw.figures()
+        service_servers = frozenset({*self.stack.urls, "dynamodb"})
+        service_figures = services.figures(service_servers)
+        peer_figures = peer.figures(PEER_PROCESSES | {"dynamodb"})
+        raw_figures = raw.figures(frozenset({"dynamodb"}))
         return {
             "buyers": self.buyers,
             "seconds_per_side": self.seconds,
             "machine_before": load_before,
             "machine_after": machine_load(),
             "services": service_figures,
+            "peer": peer_figures,
             "raw_calls": raw_figures,
-            "throughput_ratio": round(
-                service_figures["checkouts_per_second"] / raw_figures["checkouts_per_second"], 3
-            ),
+            "throughput_ratio": _ratio(service_figures, raw_figures, "checkouts_per_second"),
+            "services_to_peer": {
+                "throughput": _ratio(service_figures, peer_figures, "checkouts_per_second"),
+                "server_cpu_per_checkout": round(
+                    service_figures["server_cpu_ms_per_checkout"]["total"]
+                    / peer_figures["server_cpu_ms_per_checkout"]["total"],
+                    3,
+                ),
+                "python_cpu_per_checkout": round(
+                    service_figures["server_cpu_ms_per_checkout"]["python_services"]
+                    / peer_figures["server_cpu_ms_per_checkout"]["python_services"],
+                    3,
+                ),
+                "p50": round(service_figures["latency"]["p50_ms"] / peer_figures["latency"]["p50_ms"], 3),
+            },
         }
 
-    def _round(self, tally: SideTally, buyer: Callable[[int, float, SideTally], None]) -> None:
+    def _round(
+        self, tally: SideTally, buyer: Callable[[int, float, SideTally], None], seconds: float
+    ) -> None:
         before = self.cpu.snapshot()
         started = time.perf_counter()
-        deadline = time.monotonic() + self.seconds / ROUNDS
+        deadline = time.monotonic() + seconds
 
         def buy(number: int) -> None:
             try:
@@ -134,9 +165,15 @@ class ThroughputBench:
             raise RuntimeError(f"{len(tally.errors)} buyers failed; the first: {tally.errors[0]}")
 
     def _service_buyer(self, number: int, deadline: float, tally: SideTally) -> None:
-        user_id = f"buyer-{number}-{uuid.uuid4().hex[:8]}"
+        self._buyer(self.stack.urls, f"buyer-{number}", deadline, tally)
+
+    def _peer_buyer(self, number: int, deadline: float, tally: SideTally) -> None:
+        self._buyer(self.stack.peer_urls, f"peer-buyer-{number}", deadline, tally)
+
+    def _buyer(self, urls: dict[str, str], name: str, deadline: float, tally: SideTally) -> None:
+        """Purchases through `urls` (the services' or the peer's), as the same shopper would."""
+        user_id = f"{name}-{uuid.uuid4().hex[:8]}"
         token = mint_token(user_id, keys=self.stack.keys)
-        urls = self.stack.urls
         while time.monotonic() < deadline:
             request_id = uuid.uuid4().hex
             headers = {
@@ -174,3 +211,7 @@ class ThroughputBench:
                 tally.latencies_ms.append(elapsed)
                 tally.capacity_units.append(meter.total_units)
                 tally.dynamodb_calls.append(meter.calls)
+
+
+def _ratio(numerator: dict[str, Any], denominator: dict[str, Any], figure: str) -> float:
+    return round(numerator[figure] / denominator[figure], 3)

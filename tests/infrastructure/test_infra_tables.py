@@ -50,7 +50,9 @@ def spec_table(spec: TableSpec) -> dict[str, Any]:
     return {
         "key": (spec.key.partition, spec.key.sort),
         "attributes": spec.attribute_definitions(),
-        "indexes": {index.name: (index.key.partition, index.key.sort, "ALL") for index in spec.indexes},
+        "indexes": {
+            index.name: (index.key.partition, index.key.sort, index.projection) for index in spec.indexes
+        },
         "ttl": spec.ttl_attribute,
     }
 

@@ -32,10 +32,24 @@ class KeySchema:
 
 @dataclass(frozen=True)
 class GlobalIndexSpec:
-    """A global secondary index projecting every attribute."""
+    """A global secondary index: its key and what it projects (`ALL`, `KEYS_ONLY`, or `INCLUDE`
+    with `non_key_attributes`).
+
+    An update writes an index entry only when it changes the index's keys or a projected
+    attribute, so a narrow projection is cheaper to keep; DynamoDB cannot change an existing
+    index's projection, which takes a new index (a new name).
+    """
 
     name: str
     key: KeySchema
+    projection: str = "ALL"
+    non_key_attributes: tuple[str, ...] = ()
+
+    def as_dynamodb_projection(self) -> dict[str, Any]:
+        projection: dict[str, Any] = {"ProjectionType": self.projection}
+        if self.non_key_attributes:
+            projection["NonKeyAttributes"] = list(self.non_key_attributes)
+        return projection
 
 
 @dataclass(frozen=True)
@@ -73,7 +87,7 @@ class TableSpec:
                 {
                     "IndexName": index.name,
                     "KeySchema": index.key.as_dynamodb(),
-                    "Projection": {"ProjectionType": "ALL"},
+                    "Projection": index.as_dynamodb_projection(),
                 }
                 for index in self.indexes
             ]

@@ -1,7 +1,8 @@
 """Resolving orders whose checkout or cancel stopped half-way (a crash, a timeout, a dependency down).
 
-Work is found with a Query on the sparse `RecoveryIndex`, never a Scan. Each order is taken under a
-lease first, so two recovery runs, or a run and a live checkout, never act on one order at once.
+Work is found with a Query on the sparse `RecoveryDueIndex` (keys only; each order is then read
+strongly), never a Scan. Each order is taken under a lease first, so two recovery runs, or a run
+and a live checkout, never act on one order at once.
 A PENDING order is confirmed when its stock is reserved, and otherwise released and marked FAILED.
 
 Then the sweep: stock RESERVED for longer than the sweep age (products finds it through its sparse

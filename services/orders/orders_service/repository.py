@@ -292,7 +292,8 @@ class OrderRepository:
         return [order_from_item(item) for item in items], last_key
 
     def due_for_recovery(self, now: str, limit: int = 100) -> list[Order]:
-        """Orders with unfinished steps whose lease has run out (Query on the sparse index)."""
+        """Orders with unfinished steps whose lease has run out: their keys from the sparse index
+        (it projects nothing else), then each order read strongly, as it is now."""
         request = {
             "TableName": self.table_name,
             "IndexName": attr.RECOVERY_INDEX,
@@ -300,8 +301,10 @@ class OrderRepository:
             "ExpressionAttributeNames": {"#shard": attr.RECOVERY_SHARD, "#due": attr.RECOVERY_DUE},
             "ExpressionAttributeValues": expression_values({":shard": RECOVERY_SHARD_VALUE, ":now": now}),
         }
-        items, _ = read_page(self._client.query, request, limit)
-        return [order_from_item(item) for item in items]
+        keys, _ = read_page(self._client.query, request, limit)
+        # The index lags the table: an order finished since then is no longer recovery's work.
+        orders = (self.get(key[attr.ORDER_ID]["S"]) for key in keys)
+        return [order for order in orders if order is not None and order.needs_recovery]
 
     def ping(self) -> None:
         with translated_errors():

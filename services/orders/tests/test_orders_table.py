@@ -12,6 +12,12 @@ def test_orders_are_keyed_by_id_and_indexed_by_user_and_by_recovery_due():
     indexes = {index["IndexName"]: index["KeySchema"] for index in request["GlobalSecondaryIndexes"]}
     assert {name: [k["AttributeName"] for k in keys] for name, keys in indexes.items()} == {
         "UserOrdersIndex": ["UserID", "OrderDate"],
-        "RecoveryIndex": ["RecoveryShard", "RecoveryDue"],
+        "RecoveryDueIndex": ["RecoveryShard", "RecoveryDue"],
+    }
+    projections = {index["IndexName"]: index["Projection"] for index in request["GlobalSecondaryIndexes"]}
+    # The owner's list reads whole orders from its index; recovery reads each order itself.
+    assert projections == {
+        "UserOrdersIndex": {"ProjectionType": "ALL"},
+        "RecoveryDueIndex": {"ProjectionType": "KEYS_ONLY"},
     }
     assert table.TABLE_SPEC.ttl_attribute is None

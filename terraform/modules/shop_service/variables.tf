@@ -69,6 +69,9 @@ variable "table" {
       name      = string
       hash_key  = object({ name = string, type = string })
       range_key = optional(object({ name = string, type = string }))
+      # What the index projects (modules/dynamodb_table's values); every attribute by default.
+      projection_type    = optional(string, "ALL")
+      non_key_attributes = optional(list(string))
     })), [])
     ttl_attribute = optional(string)
   })
