@@ -64,11 +64,14 @@ from moto.cognitoidp.models import (
 )
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.responses import ActionResult, EmptyResult
+from moto.core.utils import utcnow
 from moto.dynamodb.responses import DynamoHandler
+from moto.ec2.models.security_groups import SecurityGroupBackend
 from moto.ecr.exceptions import RepositoryNotFoundException
 from moto.ecr.models import ecr_backends
 from moto.elbv2.models import ELBv2Backend, FakeTargetGroup
 from moto.iam.access_control import IAMPolicyStatement, IAMRequestBase
+from moto.iam.models import IAMBackend, Role
 from moto.utilities.tagging_service import TaggingService
 from pycognito.aws_srp import G_HEX, N_HEX, calculate_u, compute_hkdf, hash_sha256, hex_hash, pad_hex
 
@@ -655,6 +658,51 @@ def patch_lambda() -> None:
     LambdaFunction._set_function_code = set_function_code
 
 
+# On this busy 2-core machine a create's answer can come too late for the provider's SDK, which
+# sends the call again: the retry then meets the first call's effect and the apply fails (seen:
+# CreateRole answered 409 for a role one resource makes; the default egress rule of a security
+# group just made was already revoked). AWS's SDK retries the same way, but AWS answers in time.
+# These answer such a repeat as the first call was answered; any other duplicate still fails.
+_create_role = IAMBackend.create_role
+_revoke_security_group_egress = SecurityGroupBackend.revoke_security_group_egress
+RETRY_WINDOW_SECONDS = 120.0
+ALL_TRAFFIC = ("-1", "0.0.0.0/0")
+
+
+def create_role(
+    self: IAMBackend, role_name: str, assume_role_policy_document: str, *args: Any, **kwargs: Any
+) -> Role:
+    """A repeat of a CreateRole just answered (same name and trust policy, made within the retry
+    window) gets that role; another role of the name is still EntityAlreadyExists."""
+    for role in self.get_roles():
+        repeat = role.name == role_name and role.assume_role_policy_document == assume_role_policy_document
+        if repeat and (utcnow() - role.create_date).total_seconds() < RETRY_WINDOW_SECONDS:
+            return role
+    return _create_role(self, role_name, assume_role_policy_document, *args, **kwargs)
+
+
+def revoke_security_group_egress(
+    self: SecurityGroupBackend, group_name_or_id: str, ip_protocol: str, *args: Any, **kwargs: Any
+) -> None:
+    """A repeat of revoking a group's default egress rule (all traffic to 0.0.0.0/0, which the
+    provider revokes once, right after creating the group) finds it gone and is answered as done."""
+    ip_ranges = args[2] if len(args) > 2 else kwargs.get("ip_ranges", [])
+    cidrs = [entry.get("CidrIp") for entry in ip_ranges if isinstance(entry, dict)]
+    group = self.get_security_group_by_name_or_id(group_name_or_id, kwargs.get("vpc_id"))
+    still_there = group is None or any(
+        (rule.ip_protocol, rule.ip_range.get("CidrIp")) == ALL_TRAFFIC for rule in group.egress_rules
+    )
+    if (str(ip_protocol), *cidrs) == ALL_TRAFFIC and not still_there:
+        return None
+    return _revoke_security_group_egress(self, group_name_or_id, ip_protocol, *args, **kwargs)
+
+
+def patch_retried_creates() -> None:
+    """Teach moto to answer a late-answered CreateRole or default-egress revoke that is sent again."""
+    IAMBackend.create_role = create_role
+    SecurityGroupBackend.revoke_security_group_egress = revoke_security_group_egress
+
+
 def main(argv: Sequence[str]) -> None:
     from moto.server import main as moto_main
 
@@ -662,6 +710,7 @@ def main(argv: Sequence[str]) -> None:
     patch_authorization()
     teach_codedeploy()
     patch_lambda()
+    patch_retried_creates()
     moto_main(list(argv))
 
 

@@ -5,6 +5,7 @@ allows, a task's environment and its container's settings."""
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -270,3 +271,31 @@ def test_a_task_container_runs_as_its_definition_says_and_nothing_more(tmp_path:
     # A volume the rehearsal cannot give (a host path) fails it rather than being dropped.
     with pytest.raises(AssertionError):
         scratch_mounts([{"name": "tmp", "host": {"sourcePath": "/data"}}], container)
+
+
+def test_a_create_sent_again_after_a_late_answer_gets_the_first_answer_and_nothing_else_does(
+    emulator: Emulator,
+) -> None:
+    account = EmulatorAccount(emulator.endpoint_url)
+    iam, ec2 = account.client("iam"), account.client("ec2")
+    statement = {
+        "Effect": "Allow",
+        "Action": "sts:AssumeRole",
+        "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+    }
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    first = iam.create_role(RoleName="retried", AssumeRolePolicyDocument=trust)["Role"]
+    again = iam.create_role(RoleName="retried", AssumeRolePolicyDocument=trust)["Role"]
+    assert again["RoleId"] == first["RoleId"]
+    with pytest.raises(ClientError, match="EntityAlreadyExists"):
+        iam.create_role(RoleName="retried", AssumeRolePolicyDocument=trust.replace("ecs-tasks", "lambda"))
+
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    group = ec2.create_security_group(GroupName="retried", Description="retried", VpcId=vpc)["GroupId"]
+    default_rule = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    for _ in range(2):
+        ec2.revoke_security_group_egress(GroupId=group, IpPermissions=default_rule)
+    assert ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissionsEgress"] == []
+    https = [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    with pytest.raises(ClientError, match=r"InvalidPermission\.NotFound"):
+        ec2.revoke_security_group_egress(GroupId=group, IpPermissions=https)
